@@ -1,0 +1,157 @@
+//! One `[[accounts]]` entry of the config file.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{AccountSettings, ConfigError, Login};
+use crate::domain::{AccountName, Region, Secret};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    name: String,
+    username: Option<String>,
+    account_id: Option<String>,
+    password: Option<String>,
+    password_env: Option<String>,
+    password_file: Option<String>,
+    region: Option<String>,
+    base_url: Option<String>,
+}
+
+/// Parses entry `index`; errors name the account by its `name` when it has one, else by
+/// position, so the user can find it.
+pub(super) fn parse(
+    index: usize,
+    table: toml::Table,
+    base_dir: &Path,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<AccountSettings, ConfigError> {
+    let label = match table.get("name") {
+        Some(toml::Value::String(name)) => name.clone(),
+        _ => format!("accounts[{index}]"),
+    };
+    let err = |key: &str, message: String| ConfigError::Account {
+        account: label.clone(),
+        key: key.to_owned(),
+        message,
+    };
+    let raw: RawAccount = table.try_into().map_err(|e: toml::de::Error| {
+        let message = e.message().to_owned();
+        let key = if message.contains("missing field `name`") {
+            "name"
+        } else {
+            "(entry)"
+        };
+        err(key, message)
+    })?;
+    let name = AccountName::parse(&raw.name).ok_or_else(|| {
+        err(
+            "name",
+            format!("{:?} must match [a-z0-9_-]{{1,64}}", raw.name),
+        )
+    })?;
+    let login = match (raw.username, raw.account_id) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "username",
+                "give either `username` or `account_id`, not both".to_owned(),
+            ))
+        }
+        (None, None) => {
+            return Err(err(
+                "username",
+                "give `username` (username, e-mail or +phone) or `account_id`".to_owned(),
+            ))
+        }
+        (Some(username), None) => parse_username(&username).map_err(|m| err("username", m))?,
+        (None, Some(id)) => parse_account_id(&id).map_err(|m| err("account_id", m))?,
+    };
+    let password = match (raw.password, raw.password_env, raw.password_file) {
+        (Some(p), None, None) => {
+            non_empty(p).ok_or_else(|| err("password", "is empty".to_owned()))?
+        }
+        (None, Some(var_name), None) => {
+            let value = var(&var_name).ok_or_else(|| {
+                err(
+                    "password_env",
+                    format!("environment variable {var_name} is not set"),
+                )
+            })?;
+            non_empty(value).ok_or_else(|| {
+                err(
+                    "password_env",
+                    format!("environment variable {var_name} is empty"),
+                )
+            })?
+        }
+        (None, None, Some(file)) => {
+            read_password_file(&base_dir.join(&file)).map_err(|m| err("password_file", m))?
+        }
+        _ => {
+            return Err(err(
+                "password",
+                "give exactly one of `password`, `password_env`, `password_file`".to_owned(),
+            ))
+        }
+    };
+    let region = match raw.region {
+        None => Region::default(),
+        Some(r) => Region::parse(&r)
+            .ok_or_else(|| err("region", format!("{r:?} is not one of us, ous, jp")))?,
+    };
+    let base_url = raw
+        .base_url
+        .map(|u| check_base_url(&u).map(|()| u))
+        .transpose()
+        .map_err(|m| err("base_url", m))?;
+    Ok(AccountSettings {
+        name,
+        login,
+        password,
+        region,
+        base_url,
+        simulated: false,
+    })
+}
+
+pub(super) fn parse_username(raw: &str) -> Result<Login, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        Err("is empty".to_owned())
+    } else {
+        Ok(Login::Username(trimmed.to_owned()))
+    }
+}
+
+pub(super) fn parse_account_id(raw: &str) -> Result<Login, String> {
+    match Uuid::try_parse(raw.trim()) {
+        Ok(id) if id.is_nil() => Err("the all-zeros UUID is not an account ID".to_owned()),
+        Ok(id) => Ok(Login::AccountId(id)),
+        Err(_) => Err(format!(
+            "{raw:?} is not a UUID like 5b1e3c55-7d2a-4f0e-9a61-2c4f8d9e0a17"
+        )),
+    }
+}
+
+pub(super) fn read_password_file(path: &Path) -> Result<Secret<String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // Files written by `echo` or editors end in a newline that is not part of the password.
+    let password = text.trim_end_matches(['\n', '\r']).to_owned();
+    non_empty(password).ok_or_else(|| format!("{} is empty", path.display()))
+}
+
+fn non_empty(password: String) -> Option<Secret<String>> {
+    (!password.is_empty()).then(|| Secret::new(password))
+}
+
+pub(super) fn check_base_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(format!("{url:?} must start with https:// or http://"))
+    }
+}

@@ -1,0 +1,173 @@
+//! Typed settings: a TOML file plus one optional account from the environment. Every value is
+//! checked here, so a mistake stops start-up with a message naming the key and the account.
+
+mod account;
+mod env;
+mod error;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub use self::error::ConfigError;
+use crate::domain::{AccountName, Region, Secret};
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+const DEFAULT_TTL_SECONDS: u64 = 60;
+const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
+
+/// Everything the service needs to start.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub cache_ttl: Duration,
+    pub upstream_timeout: Duration,
+    pub accounts: Vec<AccountSettings>,
+}
+
+/// One Dexcom account to serve.
+#[derive(Clone, Debug)]
+pub struct AccountSettings {
+    pub name: AccountName,
+    pub login: Login,
+    pub password: Secret<String>,
+    pub region: Region,
+    pub base_url: Option<String>,
+    /// Served by the built-in simulator: its data is not real and is labelled as such.
+    pub simulated: bool,
+}
+
+/// How the account identifies itself to Share.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Login {
+    /// Username, e-mail address or phone number (`+<country code><number>`).
+    Username(String),
+    /// The account's UUID, which skips Share's first login step.
+    AccountId(Uuid),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    listen: Option<String>,
+    cache: Option<RawCache>,
+    upstream: Option<RawUpstream>,
+    #[serde(default)]
+    accounts: Vec<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    ttl_seconds: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUpstream {
+    timeout_seconds: Option<u64>,
+}
+
+impl Settings {
+    /// Reads the file (if any), then adds the `default` account the environment describes.
+    /// `var` looks up environment variables; tests pass their own.
+    pub fn load(
+        file: Option<&Path>,
+        var: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let raw = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                toml::from_str::<RawFile>(&text).map_err(|e| ConfigError::Parse {
+                    path: path.display().to_string(),
+                    message: e.message().to_owned(),
+                })?
+            }
+            None => RawFile {
+                listen: None,
+                cache: None,
+                upstream: None,
+                accounts: Vec::new(),
+            },
+        };
+        let base_dir = file.and_then(Path::parent).unwrap_or(Path::new("."));
+        let mut accounts = raw
+            .accounts
+            .into_iter()
+            .enumerate()
+            .map(|(index, table)| account::parse(index, table, base_dir, var))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(from_env) = env::account(var)? {
+            accounts.push(from_env);
+        }
+        check_unique(&accounts)?;
+        Ok(Settings {
+            listen: parse_listen(raw.listen.as_deref().unwrap_or(DEFAULT_LISTEN), "listen")?,
+            cache_ttl: seconds(
+                raw.cache.and_then(|c| c.ttl_seconds),
+                DEFAULT_TTL_SECONDS,
+                1..=3600,
+                "cache.ttl_seconds",
+            )?,
+            upstream_timeout: seconds(
+                raw.upstream.and_then(|u| u.timeout_seconds),
+                DEFAULT_TIMEOUT_SECONDS,
+                1..=120,
+                "upstream.timeout_seconds",
+            )?,
+            accounts,
+        })
+    }
+}
+
+/// Parses a `host:port` listen address; also used for `--listen`.
+pub fn parse_listen(raw: &str, key: &str) -> Result<SocketAddr, ConfigError> {
+    raw.parse().map_err(|_| ConfigError::Key {
+        key: key.to_owned(),
+        message: format!("{raw:?} is not an address like 127.0.0.1:8080"),
+    })
+}
+
+fn seconds(
+    value: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    key: &str,
+) -> Result<Duration, ConfigError> {
+    let value = value.unwrap_or(default);
+    if range.contains(&value) {
+        Ok(Duration::from_secs(value))
+    } else {
+        Err(ConfigError::Key {
+            key: key.to_owned(),
+            message: format!(
+                "{value} is out of range {}..={}",
+                range.start(),
+                range.end()
+            ),
+        })
+    }
+}
+
+fn check_unique(accounts: &[AccountSettings]) -> Result<(), ConfigError> {
+    for (i, a) in accounts.iter().enumerate() {
+        if accounts[..i].iter().any(|b| b.name == a.name) {
+            return Err(ConfigError::Account {
+                account: a.name.to_string(),
+                key: "name".to_owned(),
+                message: "two accounts have this name; names must be unique".to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -1,0 +1,201 @@
+use std::collections::HashMap;
+use std::io::Write;
+
+use super::*;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn load_str(toml: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    file.write_all(toml.as_bytes()).expect("write config");
+    Settings::load(Some(file.path()), env)
+}
+
+fn error_of(toml: &str) -> String {
+    load_str(toml, &no_env)
+        .expect_err("config must be refused")
+        .to_string()
+}
+
+#[test]
+fn the_documented_example_loads_with_defaults() {
+    let settings = load_str(
+        r#"
+        [[accounts]]
+        name = "alice"
+        username = "alice@example.com"
+        password = "s3cret"
+        "#,
+        &no_env,
+    )
+    .expect("valid config");
+    assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(settings.cache_ttl.as_secs(), 60);
+    assert_eq!(settings.upstream_timeout.as_secs(), 10);
+    let alice = &settings.accounts[0];
+    assert_eq!(alice.name.as_str(), "alice");
+    assert_eq!(alice.login, Login::Username("alice@example.com".into()));
+    assert_eq!(alice.region, Region::Us);
+    assert!(!format!("{settings:?}").contains("s3cret"));
+}
+
+#[test]
+fn every_key_is_read() {
+    let settings = load_str(
+        r#"
+        listen = "0.0.0.0:9999"
+        [cache]
+        ttl_seconds = 30
+        [upstream]
+        timeout_seconds = 3
+        [[accounts]]
+        name = "bob"
+        account_id = "5b1e3c55-7d2a-4f0e-9a61-2c4f8d9e0a17"
+        password_env = "BOB_PW"
+        region = "jp"
+        base_url = "http://127.0.0.1:9000/ShareWebServices/Services/"
+        "#,
+        &|v: &str| (v == "BOB_PW").then(|| "pw".to_owned()),
+    )
+    .expect("valid config");
+    assert_eq!(settings.listen.port(), 9999);
+    assert_eq!(settings.cache_ttl.as_secs(), 30);
+    assert_eq!(settings.upstream_timeout.as_secs(), 3);
+    let bob = &settings.accounts[0];
+    assert_eq!(bob.region, Region::Jp);
+    assert_eq!(bob.password.expose(), "pw");
+    assert!(matches!(bob.login, Login::AccountId(_)));
+}
+
+#[test]
+fn config_errors_name_the_key_and_the_account() {
+    let cases = [
+        ("listen = \"nowhere\"", &["`listen`"][..]),
+        ("colour = 1", &["colour"]),
+        ("[cache]\nttl_seconds = 0", &["cache.ttl_seconds"]),
+        ("[upstream]\ntimeout_seconds = 999", &["upstream.timeout_seconds"]),
+        (
+            "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\"\ncolour = 1",
+            &["`a`", "colour"],
+        ),
+        (
+            "[[accounts]]\nname = \"a\"\nusername = \"u\"\naccount_id = \"5b1e3c55-7d2a-4f0e-9a61-2c4f8d9e0a17\"\npassword = \"p\"",
+            &["`a`", "not both"],
+        ),
+        (
+            "[[accounts]]\nname = \"a\"\naccount_id = \"not-a-uuid\"\npassword = \"p\"",
+            &["`a`", "`account_id`"],
+        ),
+        (
+            "[[accounts]]\nname = \"a\"\naccount_id = \"00000000-0000-0000-0000-000000000000\"\npassword = \"p\"",
+            &["`account_id`", "all-zeros"],
+        ),
+        (
+            "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\"\nregion = \"eu\"",
+            &["`a`", "`region`", "us, ous, jp"],
+        ),
+        (
+            "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword_file = \"/nonexistent/pw\"",
+            &["`a`", "`password_file`"],
+        ),
+        (
+            "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\"\npassword_env = \"X\"",
+            &["`a`", "exactly one"],
+        ),
+        ("[[accounts]]\nname = \"a\"\nusername = \"u\"", &["`a`", "exactly one"]),
+        (
+            "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword_env = \"UNSET_VAR\"",
+            &["`password_env`", "UNSET_VAR"],
+        ),
+        ("[[accounts]]\nname = \"A b\"\nusername = \"u\"\npassword = \"p\"", &["`name`"]),
+        ("[[accounts]]\nusername = \"u\"\npassword = \"p\"", &["accounts[0]", "name"]),
+        (
+            "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\"\nbase_url = \"ftp://x\"",
+            &["`base_url`"],
+        ),
+        (
+            "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\"\n[[accounts]]\nname = \"a\"\nusername = \"v\"\npassword = \"q\"",
+            &["`a`", "unique"],
+        ),
+    ];
+    for (toml, wanted) in cases {
+        let message = error_of(toml);
+        for want in wanted {
+            assert!(
+                message.contains(want),
+                "{toml:?} gave {message:?}, missing {want:?}"
+            );
+        }
+        assert!(!message.contains("\"p\""), "password leaked: {message}");
+    }
+}
+
+#[test]
+fn password_file_is_read_without_its_trailing_newline() {
+    let mut pw = tempfile::NamedTempFile::new().expect("temp file");
+    pw.write_all(b"from file\n").expect("write");
+    let toml = format!(
+        "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword_file = {:?}",
+        pw.path().display().to_string()
+    );
+    let settings = load_str(&toml, &no_env).expect("valid config");
+    assert_eq!(settings.accounts[0].password.expose(), "from file");
+}
+
+#[test]
+fn the_environment_adds_an_account_named_default() {
+    let env: HashMap<&str, &str> = [
+        ("DEXCOM_USERNAME", "+15551234567"),
+        ("DEXCOM_PASSWORD", "pw"),
+        ("DEXCOM_REGION", "ous"),
+    ]
+    .into();
+    let settings =
+        Settings::load(None, &|k: &str| env.get(k).map(|v| v.to_string())).expect("valid env");
+    let account = &settings.accounts[0];
+    assert_eq!(account.name.as_str(), "default");
+    assert_eq!(account.region, Region::Ous);
+    assert_eq!(account.login, Login::Username("+15551234567".into()));
+}
+
+#[test]
+fn environment_errors_name_the_variable() {
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (&[("DEXCOM_USERNAME", "u")], "DEXCOM_PASSWORD"),
+        (
+            &[
+                ("DEXCOM_USERNAME", "u"),
+                ("DEXCOM_ACCOUNT_ID", "x"),
+                ("DEXCOM_PASSWORD", "p"),
+            ],
+            "DEXCOM_USERNAME",
+        ),
+        (
+            &[("DEXCOM_ACCOUNT_ID", "x"), ("DEXCOM_PASSWORD", "p")],
+            "DEXCOM_ACCOUNT_ID",
+        ),
+        (
+            &[
+                ("DEXCOM_USERNAME", "u"),
+                ("DEXCOM_PASSWORD", "p"),
+                ("DEXCOM_REGION", "mars"),
+            ],
+            "DEXCOM_REGION",
+        ),
+    ];
+    for (vars, want) in cases {
+        let env: HashMap<&str, &str> = vars.iter().copied().collect();
+        let message = Settings::load(None, &|k: &str| env.get(k).map(|v| v.to_string()))
+            .expect_err("env must be refused")
+            .to_string();
+        assert!(message.contains(want), "{vars:?} gave {message:?}");
+    }
+}
+
+#[test]
+fn no_file_and_no_environment_means_no_accounts() {
+    let settings = Settings::load(None, &no_env).expect("empty settings are valid");
+    assert!(settings.accounts.is_empty());
+}

@@ -1,0 +1,211 @@
+//! `ApiError`: every failure a client can see, as `application/problem+json` with a stable
+//! `code`. The status table is the one `match` in [`ApiError::kind`].
+
+use std::sync::Arc;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use chrono::Utc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{AccountName, MaxCount, Minutes};
+use crate::session::UpstreamError;
+use crate::share::ShareError;
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:dexcom-share-proxy:problem:minutes_invalid",
+    "title": "Invalid minutes",
+    "status": 400,
+    "detail": "minutes must be a whole number from 1 to 1440, got \"0\"",
+    "code": "minutes_invalid"
+}))]
+pub struct Problem {
+    /// `urn:dexcom-share-proxy:problem:<code>`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the problem kind; the same for every occurrence of a code.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong this time and what to do about it.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `account_not_found`, `upstream_auth_failed`.
+    pub code: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("minutes must be a whole number from 1 to {max}, {0}", max = Minutes::MAX)]
+    MinutesInvalid(String),
+    #[error("max_count must be a whole number from 1 to {max}, {0}", max = MaxCount::MAX)]
+    MaxCountInvalid(String),
+    #[error("the query string cannot be read: {0}")]
+    QueryInvalid(String),
+    #[error("several accounts are configured ({0}); choose one with ?account=<name>")]
+    AccountRequired(String),
+    #[error("no account is named {0:?}; GET /accounts lists the configured ones")]
+    AccountNotFound(String),
+    #[error("no resource at this path; see /docs/ for the API")]
+    NotFound,
+    #[error("this resource only answers {allow}")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("{}", upstream_detail(.account, .error))]
+    Upstream {
+        account: AccountName,
+        error: Arc<UpstreamError>,
+    },
+}
+
+/// Status, stable code and title of each kind of failure.
+struct Kind(StatusCode, &'static str, &'static str);
+
+impl ApiError {
+    fn kind(&self) -> Kind {
+        match self {
+            ApiError::MinutesInvalid(_) => Kind(
+                StatusCode::BAD_REQUEST,
+                "minutes_invalid",
+                "Invalid minutes",
+            ),
+            ApiError::MaxCountInvalid(_) => Kind(
+                StatusCode::BAD_REQUEST,
+                "max_count_invalid",
+                "Invalid max_count",
+            ),
+            ApiError::QueryInvalid(_) => Kind(
+                StatusCode::BAD_REQUEST,
+                "query_invalid",
+                "Unreadable query string",
+            ),
+            ApiError::AccountRequired(_) => Kind(
+                StatusCode::BAD_REQUEST,
+                "account_required",
+                "Account required",
+            ),
+            ApiError::AccountNotFound(_) => Kind(
+                StatusCode::NOT_FOUND,
+                "account_not_found",
+                "Unknown account",
+            ),
+            ApiError::NotFound => Kind(StatusCode::NOT_FOUND, "not_found", "Not found"),
+            ApiError::MethodNotAllowed { .. } => Kind(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+            ),
+            ApiError::Upstream { error, .. } => upstream_kind(error),
+        }
+    }
+
+    /// The stable code, also shown as `last_error.code` in `/accounts`.
+    pub fn code(&self) -> &'static str {
+        self.kind().1
+    }
+
+    pub fn problem(&self) -> Problem {
+        let Kind(status, code, title) = self.kind();
+        Problem {
+            problem_type: format!("urn:dexcom-share-proxy:problem:{code}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            code: code.to_owned(),
+        }
+    }
+}
+
+fn upstream_kind(error: &UpstreamError) -> Kind {
+    let cause = match error {
+        UpstreamError::Share(e) => e,
+        UpstreamError::LoginBlocked { cause, .. } => cause,
+    };
+    match cause {
+        ShareError::CredentialsRejected { .. } => Kind(
+            StatusCode::BAD_GATEWAY,
+            "upstream_auth_failed",
+            "Dexcom Share rejected the credentials",
+        ),
+        ShareError::Locked { .. } => Kind(
+            StatusCode::BAD_GATEWAY,
+            "upstream_locked",
+            "Dexcom Share locked the account",
+        ),
+        ShareError::Timeout { .. } => Kind(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            "Dexcom Share did not answer in time",
+        ),
+        ShareError::Transport(_) => Kind(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream_unavailable",
+            "Dexcom Share is unreachable",
+        ),
+        ShareError::Status { status, .. } if *status >= 500 || *status == 429 => Kind(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream_unavailable",
+            "Dexcom Share is unavailable",
+        ),
+        ShareError::SessionExpired { .. }
+        | ShareError::SessionRejectedAfterLogin { .. }
+        | ShareError::Fault { .. }
+        | ShareError::Status { .. }
+        | ShareError::Decode(_) => Kind(
+            StatusCode::BAD_GATEWAY,
+            "upstream_bad_response",
+            "Unexpected answer from Dexcom Share",
+        ),
+    }
+}
+
+fn upstream_detail(account: &AccountName, error: &UpstreamError) -> String {
+    let (cause, until) = match error {
+        UpstreamError::Share(e) => (e, None),
+        UpstreamError::LoginBlocked { cause, until } => (cause, Some(until)),
+    };
+    let pause = until
+        .map(|u| {
+            format!(
+                " To avoid a lockout no new login is tried before {}.",
+                u.to_rfc3339()
+            )
+        })
+        .unwrap_or_default();
+    match cause {
+        ShareError::CredentialsRejected { code } => format!(
+            "Dexcom Share rejected the credentials of account '{account}' ({code}). Check the \
+             password and the region (us, ous or jp: an account asked in the wrong region is \
+             refused like a wrong password); write phone numbers as +<country code><number>; \
+             use the publisher's (the wearer's) Dexcom login, not a follower's.{pause}"
+        ),
+        ShareError::Locked { code } => format!(
+            "Dexcom Share locked account '{account}' after too many failed logins ({code}). \
+             Stop every app that logs in with a wrong password and wait before trying again.{pause}"
+        ),
+        other => format!("account '{account}': {other}"),
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.kind().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let problem = self.problem();
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if let ApiError::MethodNotAllowed { allow } = self {
+            response.insert_header((header::ALLOW, *allow));
+        }
+        if let ApiError::Upstream { error, .. } = self {
+            if let UpstreamError::LoginBlocked { until, .. } = error.as_ref() {
+                let seconds = (*until - Utc::now()).num_seconds().max(1);
+                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+        }
+        response.json(problem)
+    }
+}

@@ -1,0 +1,13 @@
+//! dexcom-share-proxy: a REST/JSON service in front of Dexcom Share.
+
+pub mod accounts;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod session;
+pub mod share;
+pub mod startup;
+pub mod status;
+pub mod window;

@@ -1,0 +1,44 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "dexcom-share-proxy",
+        description = "Real-time glucose readings from Dexcom Share over plain HTTP/JSON.\n\n\
+            Readings come from Dexcom Share, cached for `cache.ttl_seconds` (60 s by default); \
+            one Share session is kept per configured account. Errors are \
+            `application/problem+json` documents with a stable `code`.\n\n\
+            Responses about the built-in simulator's demo account carry the header \
+            `X-Simulated-Data: true`: that data is synthetic and must not be used for \
+            treatment decisions."
+    ),
+    tags(
+        (name = "readings", description = "Glucose readings of one account"),
+        (name = "service", description = "Accounts and service health"),
+    )
+)]
+struct ApiDoc;
+
+/// The whole document: the annotated handlers plus the document-level text above.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    api
+}
+
+/// The document as committed in `openapi/openapi.json`.
+pub fn document_json() -> String {
+    let mut json = serde_json::to_string_pretty(&document())
+        .expect("invariant: the OpenAPI document serialises");
+    json.push('\n');
+    json
+}

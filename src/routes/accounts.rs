@@ -1,0 +1,101 @@
+//! `/accounts`: each account's region and link to Share. Never a credential.
+
+use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::SimulatedData;
+use crate::accounts::{Account, LoginKind};
+use crate::domain::Region;
+use crate::error::ApiError;
+use crate::startup::AppState;
+use crate::status::SessionPhase;
+
+/// A configured account and the state of its Share session.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "name": "alice", "region": "us", "login": "username", "simulated": false,
+    "session": "active", "logins": 1,
+    "last_success_at": "2026-11-26T08:00:00Z", "last_error": null, "login_blocked_until": null
+}))]
+pub struct AccountView {
+    /// The name to pass as `?account=`.
+    pub name: String,
+    pub region: Region,
+    /// What the account logs in with: `username` (username, e-mail or phone) or `account_id`.
+    pub login: String,
+    /// True for the built-in simulator's demo account: its readings are synthetic, not real.
+    pub simulated: bool,
+    /// `none` (no session yet, or it ended), `active`, or `login_blocked` (Share rejected the
+    /// last login; no login is tried before `login_blocked_until`).
+    pub session: String,
+    /// Login attempts since the service started.
+    pub logins: u64,
+    /// When Share last answered a read successfully.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// The last failure talking to Share.
+    pub last_error: Option<LastError>,
+    /// No login is attempted before this time.
+    pub login_blocked_until: Option<DateTime<Utc>>,
+}
+
+/// A past upstream failure, as the `code` and `detail` a request got then.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LastError {
+    pub at: DateTime<Utc>,
+    pub code: String,
+    pub detail: String,
+}
+
+impl AccountView {
+    fn of(account: &Account) -> AccountView {
+        let status = account.status();
+        let last_error = status.last_error.map(|(at, error)| {
+            let api = ApiError::Upstream {
+                account: account.name.clone(),
+                error: error.into(),
+            };
+            LastError {
+                at,
+                code: api.code().to_owned(),
+                detail: api.to_string(),
+            }
+        });
+        AccountView {
+            name: account.name.to_string(),
+            region: account.region,
+            login: match account.login_kind {
+                LoginKind::Username => "username",
+                LoginKind::AccountId => "account_id",
+            }
+            .to_owned(),
+            simulated: account.simulated,
+            session: match status.phase {
+                SessionPhase::None => "none",
+                SessionPhase::Active => "active",
+                SessionPhase::LoginBlocked => "login_blocked",
+            }
+            .to_owned(),
+            logins: status.logins,
+            last_success_at: status.last_success_at,
+            last_error,
+            login_blocked_until: status.login_blocked_until,
+        }
+    }
+}
+
+/// The configured accounts, their regions and the state of their Share sessions.
+#[utoipa::path(
+    tag = "service",
+    responses((status = 200, description = "Every configured account", body = [AccountView]))
+)]
+#[get("/accounts")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let accounts = state.accounts.all();
+    if accounts.iter().any(|a| a.simulated) {
+        req.extensions_mut().insert(SimulatedData);
+    }
+    let views: Vec<AccountView> = accounts.iter().map(|a| AccountView::of(a)).collect();
+    HttpResponse::Ok().json(views)
+}

@@ -1,0 +1,80 @@
+//! HTTP handlers, one file per resource. Every handler is registered through utoipa so none
+//! can be missing from the OpenAPI document.
+
+pub mod accounts;
+pub mod health;
+pub mod query;
+pub mod readings;
+
+use std::sync::Arc;
+
+use actix_web::{HttpMessage, HttpRequest};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::accounts::{Account, Accounts};
+use crate::error::ApiError;
+use query::{truncate, QueryParams};
+
+/// Marks a response whose data comes from the simulator; see [`SIMULATED_HEADER`].
+#[derive(Clone, Copy)]
+pub struct SimulatedData;
+
+/// Header on every response about a simulated account: its readings are not real.
+pub const SIMULATED_HEADER: &str = "x-simulated-data";
+
+/// The paths this service answers with GET, for telling 405 from 404.
+pub const GET_PATHS: &[&str] = &[
+    "/readings",
+    "/readings/latest",
+    "/readings/current",
+    "/accounts",
+    "/health",
+    "/openapi.json",
+    "/docs",
+];
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(readings::list)
+        .service(readings::latest)
+        .service(readings::current)
+        .service(accounts::list)
+        .service(health::health);
+}
+
+/// The account a request names with `?account=`, or the only one configured.
+pub fn resolve_account(
+    req: &HttpRequest,
+    accounts: &Accounts,
+    query: &QueryParams,
+) -> Result<Arc<Account>, ApiError> {
+    let name = query
+        .single("account")
+        .map_err(|()| ApiError::QueryInvalid("account is given more than once".to_owned()))?;
+    let account = match name {
+        Some(name) => accounts
+            .find(name)
+            .ok_or_else(|| ApiError::AccountNotFound(truncate(name)))?,
+        None => accounts.single().ok_or_else(|| {
+            let names: Vec<&str> = accounts.all().iter().map(|a| a.name.as_str()).collect();
+            ApiError::AccountRequired(names.join(", "))
+        })?,
+    };
+    if account.simulated {
+        req.extensions_mut().insert(SimulatedData);
+    }
+    Ok(Arc::clone(account))
+}
+
+/// Everything no route matched: 405 on a known path, else 404, both as problem+json.
+pub async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    let path = req.path();
+    let known = GET_PATHS
+        .iter()
+        .any(|p| path == *p || (*p == "/docs" && path.starts_with("/docs/")));
+    Err(if known {
+        ApiError::MethodNotAllowed { allow: "GET" }
+    } else {
+        ApiError::NotFound
+    })
+}

@@ -1,0 +1,8 @@
+//! The Dexcom Share client: wire formats, errors and the HTTP calls. Knows nothing of routing.
+
+pub mod client;
+pub mod error;
+pub mod wire;
+
+pub use client::{ShareClient, ShareEndpoint};
+pub use error::ShareError;
