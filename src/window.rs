@@ -19,7 +19,7 @@ impl Window {
     /// Orders and de-duplicates what Share sent: it sends newest first, but nothing here
     /// depends on that.
     pub fn new(mut readings: Vec<Reading>, fetched_at: DateTime<Utc>) -> Window {
-        readings.sort_by(|a, b| b.time.cmp(&a.time));
+        readings.sort_by_key(|r| std::cmp::Reverse(r.time));
         readings.dedup_by(|a, b| a.time == b.time);
         Window {
             readings,
@@ -33,7 +33,7 @@ impl Window {
         let mut all = newer;
         all.extend(self.readings.iter().cloned());
         // A stable sort keeps the newer fetch first among equal instants, so dedup keeps it.
-        all.sort_by(|a, b| b.time.cmp(&a.time));
+        all.sort_by_key(|r| std::cmp::Reverse(r.time));
         all.dedup_by(|a, b| a.time == b.time);
         let oldest = fetched_at - Duration::minutes(DAY_MINUTES);
         all.retain(|r| r.time >= oldest);

@@ -50,7 +50,7 @@ pub fn resolve_account(
 ) -> Result<Arc<Account>, ApiError> {
     let name = query
         .single("account")
-        .map_err(|()| ApiError::QueryInvalid("account is given more than once".to_owned()))?;
+        .map_err(|_| ApiError::QueryInvalid("account is given more than once".to_owned()))?;
     let account = match name {
         Some(name) => accounts
             .find(name)

@@ -7,6 +7,9 @@ use crate::error::ApiError;
 
 pub struct QueryParams(Vec<(String, String)>);
 
+/// A parameter that must appear at most once appeared several times.
+pub struct Repeated;
+
 impl QueryParams {
     pub fn parse(raw: &str) -> Result<QueryParams, ApiError> {
         web::Query::<Vec<(String, String)>>::from_query(raw)
@@ -35,7 +38,7 @@ impl QueryParams {
         invalid: fn(String) -> ApiError,
     ) -> Result<Option<T>, ApiError> {
         match self.single(name) {
-            Err(()) => Err(invalid("given more than once".to_owned())),
+            Err(Repeated) => Err(invalid("given more than once".to_owned())),
             Ok(None) => Ok(None),
             Ok(Some(raw)) => parse(raw)
                 .map(Some)

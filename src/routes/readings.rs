@@ -7,8 +7,11 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use std::sync::Arc;
+
 use super::query::QueryParams;
 use super::resolve_account;
+use crate::accounts::Account;
 use crate::domain::{MaxCount, Minutes, Reading};
 use crate::error::{ApiError, Problem};
 use crate::share::ShareClient;
@@ -105,13 +108,15 @@ pub async fn list(
     client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
     let query = QueryParams::parse(req.query_string())?;
+    // The account first, so that even a rejected query about a simulated account is labelled.
+    let account = resolve_account(&req, &state.accounts, &query)?;
     let minutes = query
         .parsed("minutes", Minutes::parse, ApiError::MinutesInvalid)?
         .unwrap_or(Minutes::FULL_DAY);
     let max_count = query
         .parsed("max_count", MaxCount::parse, ApiError::MaxCountInvalid)?
         .unwrap_or(MaxCount::FULL_DAY);
-    let window = window(&req, &state, &client, &query).await?;
+    let window = window(&account, &client).await?;
     let body: Vec<ReadingBody> = window
         .recent(Utc::now(), minutes, max_count)
         .iter()
@@ -141,7 +146,8 @@ pub async fn latest(
     client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
     let query = QueryParams::parse(req.query_string())?;
-    let window = window(&req, &state, &client, &query).await?;
+    let account = resolve_account(&req, &state.accounts, &query)?;
+    let window = window(&account, &client).await?;
     Ok(one(window.latest(Utc::now())))
 }
 
@@ -169,17 +175,12 @@ pub async fn current(
     client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
     let query = QueryParams::parse(req.query_string())?;
-    let window = window(&req, &state, &client, &query).await?;
+    let account = resolve_account(&req, &state.accounts, &query)?;
+    let window = window(&account, &client).await?;
     Ok(one(window.current(Utc::now())))
 }
 
-async fn window(
-    req: &HttpRequest,
-    state: &AppState,
-    client: &ShareClient,
-    query: &QueryParams,
-) -> Result<std::sync::Arc<Window>, ApiError> {
-    let account = resolve_account(req, &state.accounts, query)?;
+async fn window(account: &Account, client: &ShareClient) -> Result<Arc<Window>, ApiError> {
     account
         .window(client)
         .await

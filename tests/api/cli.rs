@@ -1,0 +1,121 @@
+//! The binary itself: start-up failures exit non-zero with a message that says what to fix.
+
+use std::io::Write;
+use std::process::Command;
+
+fn proxy() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dexcom-share-proxy"));
+    for var in ["DEXCOM_USERNAME", "DEXCOM_ACCOUNT_ID", "DEXCOM_PASSWORD", "DEXCOM_PASSWORD_FILE", "DEXCOM_REGION", "DEXCOM_SHARE_PROXY_CONFIG"] {
+        command.env_remove(var);
+    }
+    command
+}
+
+fn run_with_config(toml: &str) -> (i32, String) {
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    file.write_all(toml.as_bytes()).expect("write config");
+    let output = proxy()
+        .arg("--config")
+        .arg(file.path())
+        .output()
+        .expect("run the proxy");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn without_an_account_it_exits_and_says_how_to_configure_one() {
+    let output = proxy().output().expect("run the proxy");
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for hint in ["DEXCOM_USERNAME", "DEXCOM_PASSWORD", "--config", "--demo"] {
+        assert!(stderr.contains(hint), "{stderr}");
+    }
+}
+
+#[test]
+fn config_errors_stop_start_up_naming_key_and_account() {
+    let cases = [
+        ("[[accounts]]\nname = \"alice\"\nusername = \"u\"\npassword = \"p\"\nregion = \"eu\"", &["alice", "region"][..]),
+        ("[[accounts]]\nname = \"alice\"\nusername = \"u\"\naccount_id = \"x\"\npassword = \"p\"", &["alice", "not both"]),
+        ("[[accounts]]\nname = \"alice\"\naccount_id = \"x\"\npassword = \"p\"", &["alice", "account_id"]),
+        ("[[accounts]]\nname = \"alice\"\nusername = \"u\"\npassword_file = \"/nonexistent\"", &["alice", "password_file"]),
+        ("[[accounts]]\nname = \"alice\"\nusername = \"u\"\npassword = \"p\"\ntypo = 1", &["alice", "typo"]),
+        ("tipo = 1", &["tipo"]),
+    ];
+    for (toml, wanted) in cases {
+        let (code, stderr) = run_with_config(toml);
+        assert_eq!(code, 2, "{toml}: {stderr}");
+        for want in wanted {
+            assert!(stderr.contains(want), "{toml}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_config_file_is_an_error() {
+    let output = proxy()
+        .args(["--config", "/nonexistent/config.toml"])
+        .output()
+        .expect("run the proxy");
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/config.toml"));
+}
+
+/// Kills the child process when the test ends, pass or fail.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the proxy");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("set timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    response
+}
+
+/// The README's first command: `--demo` serves a labelled, simulated current reading.
+#[test]
+fn demo_mode_serves_a_simulated_current_reading() {
+    use std::io::BufRead;
+    let child = proxy()
+        .args(["--demo", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the proxy");
+    let mut running = Running(child);
+    let stderr = running.0.stderr.take().expect("piped stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                let _ = tx.send(addr);
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the proxy logs its address");
+
+    let current = http_get(&addr, "/readings/current");
+    let accounts = http_get(&addr, "/accounts");
+
+    assert!(current.starts_with("HTTP/1.1 200"), "{current}");
+    assert!(current.to_ascii_lowercase().contains("x-simulated-data: true"), "{current}");
+    assert!(current.contains("\"trend_arrow\""), "{current}");
+    assert!(accounts.contains("\"simulated\":true"), "{accounts}");
+    drop(running);
+}

@@ -1,0 +1,58 @@
+use crate::helpers::spawn_app;
+
+const COMMITTED: &str = include_str!("../../openapi/openapi.json");
+
+/// If this fails after an API change, regenerate the file with
+/// `cargo run -- --print-openapi > openapi/openapi.json` and commit it.
+#[actix_web::test]
+async fn the_served_openapi_document_equals_the_committed_one() {
+    let app = spawn_app().await;
+
+    let served = app.get("/openapi.json").await;
+
+    assert_eq!(served.status, 200);
+    let committed: serde_json::Value = serde_json::from_str(COMMITTED).expect("committed JSON");
+    assert_eq!(
+        served.json(),
+        committed,
+        "openapi/openapi.json is stale: run `cargo run -- --print-openapi > openapi/openapi.json`"
+    );
+    assert_eq!(dexcom_share_proxy::openapi::document_json(), COMMITTED);
+}
+
+#[actix_web::test]
+async fn every_endpoint_is_documented_with_its_errors() {
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).expect("committed JSON");
+    for path in ["/readings", "/readings/latest", "/readings/current", "/accounts", "/health"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
+    }
+    let readings = &doc["paths"]["/readings"]["get"];
+    for status in ["200", "400", "404", "502", "503", "504"] {
+        assert!(readings["responses"][status].is_object(), "/readings {status}");
+    }
+    let params: Vec<&str> = readings["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(params, ["account", "minutes", "max_count"]);
+    assert!(doc["paths"]["/readings/current"]["get"]["responses"]["204"].is_object());
+}
+
+#[actix_web::test]
+async fn the_swagger_ui_is_served_offline() {
+    let app = spawn_app().await;
+
+    let redirect = app.get("/docs").await;
+    let page = app.get("/docs/").await;
+
+    assert!(redirect.status.is_redirection());
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("swagger-ui"), "{html}");
+    let init = app.get("/docs/swagger-initializer.js").await;
+    assert_eq!(init.status, 200);
+    assert!(String::from_utf8_lossy(&init.body).contains("/openapi.json"));
+    assert_eq!(app.get("/docs/swagger-ui-bundle.js").await.status, 200);
+}
