@@ -17,8 +17,8 @@ impl QueryParams {
             .map_err(|e| ApiError::QueryInvalid(e.to_string()))
     }
 
-    /// The value of `name`, or `Err(())` when it is given more than once.
-    pub fn single(&self, name: &str) -> Result<Option<&str>, ()> {
+    /// The value of `name`, or `Err(Repeated)` when it is given more than once.
+    pub fn single(&self, name: &str) -> Result<Option<&str>, Repeated> {
         let mut values = self
             .0
             .iter()
@@ -26,7 +26,7 @@ impl QueryParams {
             .map(|(_, v)| v.as_str());
         match (values.next(), values.next()) {
             (first, None) => Ok(first),
-            _ => Err(()),
+            _ => Err(Repeated),
         }
     }
 
