@@ -2,12 +2,14 @@
 
 pub mod accounts;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod openapi;
 pub mod routes;
 pub mod session;
 pub mod share;
+pub mod simulator;
 pub mod startup;
 pub mod status;
 pub mod window;

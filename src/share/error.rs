@@ -121,7 +121,8 @@ mod tests {
 
     #[test]
     fn codes_are_classified_not_statuses() {
-        let cases: [(&str, &str, fn(&ShareError) -> bool); 8] = [
+        type Check = fn(&ShareError) -> bool;
+        let cases: [(&str, &str, Check); 8] = [
             (
                 "AccountPasswordInvalid",
                 "Publisher account password failed",

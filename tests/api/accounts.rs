@@ -1,11 +1,18 @@
-use crate::helpers::{account, alice, bob, spawn, Options, ALICE_PASSWORD, ALICE_USER, BOB_PASSWORD};
+use crate::helpers::{
+    account, alice, bob, spawn, Options, ALICE_PASSWORD, ALICE_USER, BOB_PASSWORD,
+};
 use dexcom_share_proxy::config::Login;
 
 #[actix_web::test]
 async fn accounts_show_state_but_never_secrets() {
     let app = spawn(Options {
         accounts: |url| {
-            let mut carol = account("carol", Login::Username(ALICE_USER.into()), "carols-bad-password", url);
+            let mut carol = account(
+                "carol",
+                Login::Username(ALICE_USER.into()),
+                "carols-bad-password",
+                url,
+            );
             carol.region = dexcom_share_proxy::domain::Region::Ous;
             vec![alice(url), bob(url), carol]
         },
@@ -13,13 +20,20 @@ async fn accounts_show_state_but_never_secrets() {
     })
     .await;
     assert_eq!(app.get("/readings?account=alice").await.status, 200);
-    app.get("/readings?account=carol").await.assert_problem(502, "upstream_auth_failed");
+    app.get("/readings?account=carol")
+        .await
+        .assert_problem(502, "upstream_auth_failed");
 
     let response = app.get("/accounts").await;
 
     assert_eq!(response.status, 200);
     let text = String::from_utf8_lossy(&response.body).to_string();
-    for secret in [ALICE_PASSWORD, BOB_PASSWORD, "carols-bad-password", ALICE_USER] {
+    for secret in [
+        ALICE_PASSWORD,
+        BOB_PASSWORD,
+        "carols-bad-password",
+        ALICE_USER,
+    ] {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
     let accounts = response.json();

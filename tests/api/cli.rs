@@ -5,7 +5,14 @@ use std::process::Command;
 
 fn proxy() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dexcom-share-proxy"));
-    for var in ["DEXCOM_USERNAME", "DEXCOM_ACCOUNT_ID", "DEXCOM_PASSWORD", "DEXCOM_PASSWORD_FILE", "DEXCOM_REGION", "DEXCOM_SHARE_PROXY_CONFIG"] {
+    for var in [
+        "DEXCOM_USERNAME",
+        "DEXCOM_ACCOUNT_ID",
+        "DEXCOM_PASSWORD",
+        "DEXCOM_PASSWORD_FILE",
+        "DEXCOM_REGION",
+        "DEXCOM_SHARE_PROXY_CONFIG",
+    ] {
         command.env_remove(var);
     }
     command
@@ -19,7 +26,10 @@ fn run_with_config(toml: &str) -> (i32, String) {
         .arg(file.path())
         .output()
         .expect("run the proxy");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -79,7 +89,11 @@ fn http_get(addr: &str, path: &str) -> String {
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .expect("set timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send request");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send request");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read response");
     response
@@ -99,9 +113,16 @@ fn demo_mode_serves_a_simulated_current_reading() {
     let stderr = running.0.stderr.take().expect("piped stderr");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                let addr = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
                 let _ = tx.send(addr);
             }
         }
@@ -114,7 +135,12 @@ fn demo_mode_serves_a_simulated_current_reading() {
     let accounts = http_get(&addr, "/accounts");
 
     assert!(current.starts_with("HTTP/1.1 200"), "{current}");
-    assert!(current.to_ascii_lowercase().contains("x-simulated-data: true"), "{current}");
+    assert!(
+        current
+            .to_ascii_lowercase()
+            .contains("x-simulated-data: true"),
+        "{current}"
+    );
     assert!(current.contains("\"trend_arrow\""), "{current}");
     assert!(accounts.contains("\"simulated\":true"), "{accounts}");
     drop(running);

@@ -22,7 +22,6 @@ pub const BOB_PASSWORD: &str = "bob-password-9927";
 pub struct TestApp {
     pub address: String,
     pub sim: SimControl,
-    pub sim_base_url: String,
     http: awc::Client,
     _simulator: Simulator,
 }
@@ -35,9 +34,8 @@ pub struct Response {
 
 impl Response {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -46,13 +44,27 @@ impl Response {
 
     /// Asserts a problem+json error with this status and code; returns the body.
     pub fn assert_problem(&self, status: u16, code: &str) -> Value {
-        assert_eq!(self.status.as_u16(), status, "body: {}", String::from_utf8_lossy(&self.body));
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
         let body = self.json();
         assert_eq!(body["code"], code, "{body}");
         assert_eq!(body["status"], status);
-        assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
-        assert_eq!(body["type"], format!("urn:dexcom-share-proxy:problem:{code}"));
+        assert!(
+            body["title"].is_string() && body["detail"].is_string(),
+            "{body}"
+        );
+        assert_eq!(
+            body["type"],
+            format!("urn:dexcom-share-proxy:problem:{code}")
+        );
         body
     }
 }
@@ -92,7 +104,12 @@ pub fn account(name: &str, login: Login, password: &str, base_url: &str) -> Acco
 }
 
 pub fn alice(base_url: &str) -> AccountSettings {
-    account("alice", Login::Username(ALICE_USER.to_owned()), ALICE_PASSWORD, base_url)
+    account(
+        "alice",
+        Login::Username(ALICE_USER.to_owned()),
+        ALICE_PASSWORD,
+        base_url,
+    )
 }
 
 pub fn bob(base_url: &str) -> AccountSettings {
@@ -139,7 +156,6 @@ pub async fn spawn(options: Options) -> TestApp {
     TestApp {
         address,
         sim: simulator.control(),
-        sim_base_url,
         http: awc::Client::builder()
             .timeout(Duration::from_secs(20))
             .disable_redirects()

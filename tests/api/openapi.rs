@@ -23,12 +23,21 @@ async fn the_served_openapi_document_equals_the_committed_one() {
 #[actix_web::test]
 async fn every_endpoint_is_documented_with_its_errors() {
     let doc: serde_json::Value = serde_json::from_str(COMMITTED).expect("committed JSON");
-    for path in ["/readings", "/readings/latest", "/readings/current", "/accounts", "/health"] {
+    for path in [
+        "/readings",
+        "/readings/latest",
+        "/readings/current",
+        "/accounts",
+        "/health",
+    ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
     }
     let readings = &doc["paths"]["/readings"]["get"];
     for status in ["200", "400", "404", "502", "503", "504"] {
-        assert!(readings["responses"][status].is_object(), "/readings {status}");
+        assert!(
+            readings["responses"][status].is_object(),
+            "/readings {status}"
+        );
     }
     let params: Vec<&str> = readings["parameters"]
         .as_array()

@@ -4,7 +4,12 @@ use serde_json::Value;
 use crate::helpers::{spawn_app, Response};
 
 fn readings(response: &Response) -> Vec<Value> {
-    assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
     response.json().as_array().expect("an array").clone()
 }
 
@@ -23,7 +28,10 @@ async fn readings_default_to_a_full_day_newest_first_every_5_minutes() {
     let times: Vec<_> = list.iter().map(time_of).collect();
     for pair in times.windows(2) {
         let gap = pair[0] - pair[1];
-        assert!((Duration::seconds(295)..=Duration::seconds(305)).contains(&gap), "{gap}");
+        assert!(
+            (Duration::seconds(295)..=Duration::seconds(305)).contains(&gap),
+            "{gap}"
+        );
     }
     let newest = times[0].with_timezone(&Utc);
     assert!(Utc::now() - newest <= Duration::minutes(5) + Duration::seconds(5));
@@ -40,13 +48,18 @@ async fn a_reading_has_pydexcom_fields_and_meanings() {
         let value = r["value"].as_u64().expect("integer value");
         assert_eq!(r["mg_dl"], r["value"]);
         assert!((40..=400).contains(&value));
-        let expected_mmol: f64 = format!("{:.1}", value as f64 * 0.0555).parse().expect("number");
+        let expected_mmol: f64 = format!("{:.1}", value as f64 * 0.0555)
+            .parse()
+            .expect("number");
         assert_eq!(r["mmol_l"].as_f64(), Some(expected_mmol), "{r}");
         let trend = r["trend"].as_u64().expect("integer trend");
         assert!((1..=7).contains(&trend), "{r}");
         assert!(r["trend_direction"].is_string() && r["trend_description"].is_string());
         assert!(r["trend_arrow"].is_string());
-        assert!(r["datetime"].as_str().expect("string").ends_with("-04:00"), "{r}");
+        assert!(
+            r["datetime"].as_str().expect("string").ends_with("-04:00"),
+            "{r}"
+        );
     }
     let flat = list.iter().find(|r| r["trend"] == 4);
     if let Some(flat) = flat {
@@ -66,9 +79,15 @@ async fn minutes_and_max_count_filter_the_window() {
     let one_minute = readings(&app.get("/readings?minutes=1&max_count=1").await);
     let full = readings(&app.get("/readings?minutes=1440&max_count=288").await);
 
-    assert!((5..=7).contains(&last_half_hour.len()), "{}", last_half_hour.len());
+    assert!(
+        (5..=7).contains(&last_half_hour.len()),
+        "{}",
+        last_half_hour.len()
+    );
     for r in &last_half_hour {
-        assert!(now - time_of(r).with_timezone(&Utc) <= Duration::minutes(30) + Duration::seconds(2));
+        assert!(
+            now - time_of(r).with_timezone(&Utc) <= Duration::minutes(30) + Duration::seconds(2)
+        );
     }
     assert_eq!(three.len(), 3);
     assert_eq!(three[..], full[..3]);

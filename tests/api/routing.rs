@@ -23,7 +23,13 @@ async fn bad_minutes_and_max_count_are_400_problems() {
     for (query, code) in cases {
         let response = app.get(&format!("/readings?{query}")).await;
         let body = response.assert_problem(400, code);
-        assert!(body["detail"].as_str().expect("detail").contains("from 1 to"), "{query}: {body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .expect("detail")
+                .contains("from 1 to"),
+            "{query}: {body}"
+        );
     }
     assert_eq!(app.calls(), (0, 0, 0), "bad input must not reach Share");
 }
@@ -31,7 +37,14 @@ async fn bad_minutes_and_max_count_are_400_problems() {
 #[actix_web::test]
 async fn the_edges_of_the_ranges_are_accepted() {
     let app = spawn_app().await;
-    for query in ["minutes=1", "minutes=1440", "max_count=1", "max_count=288", "minutes=0010", "unknown=1"] {
+    for query in [
+        "minutes=1",
+        "minutes=1440",
+        "max_count=1",
+        "max_count=288",
+        "minutes=0010",
+        "unknown=1",
+    ] {
         let response = app.get(&format!("/readings?{query}")).await;
         assert_eq!(response.status, 200, "{query}");
     }
@@ -47,7 +60,10 @@ async fn account_is_optional_only_with_exactly_one_account() {
 
     for path in ["/readings", "/readings/latest", "/readings/current"] {
         let body = app.get(path).await.assert_problem(400, "account_required");
-        assert!(body["detail"].as_str().expect("detail").contains("alice, bob"));
+        assert!(body["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("alice, bob"));
     }
     assert_eq!(app.get("/readings?account=alice").await.status, 200);
     assert_eq!(app.get("/readings/current?account=bob").await.status, 200);
@@ -56,7 +72,15 @@ async fn account_is_optional_only_with_exactly_one_account() {
 #[actix_web::test]
 async fn unknown_account_names_are_404() {
     let app = spawn_app().await;
-    for name in ["carol", "Alice", "", "a%20b", "%2F..%2Fetc", "%C3%A9", &"x".repeat(500)] {
+    for name in [
+        "carol",
+        "Alice",
+        "",
+        "a%20b",
+        "%2F..%2Fetc",
+        "%C3%A9",
+        &"x".repeat(500),
+    ] {
         let response = app.get(&format!("/readings/latest?account={name}")).await;
         response.assert_problem(404, "account_not_found");
     }
@@ -76,7 +100,10 @@ async fn an_account_logging_in_by_id_skips_the_first_step() {
     let current = app.get("/readings/current").await;
 
     assert_eq!(current.status, 200);
-    assert!(current.json()["datetime"].as_str().expect("string").ends_with("+05:30"));
+    assert!(current.json()["datetime"]
+        .as_str()
+        .expect("string")
+        .ends_with("+05:30"));
     assert_eq!(app.calls(), (0, 1, 1));
 }
 
@@ -85,7 +112,9 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
     let app = spawn_app().await;
 
     app.get("/nope").await.assert_problem(404, "not_found");
-    app.get("/readings/nope").await.assert_problem(404, "not_found");
+    app.get("/readings/nope")
+        .await
+        .assert_problem(404, "not_found");
     for (method, path) in [
         (Method::POST, "/readings"),
         (Method::DELETE, "/readings/current"),

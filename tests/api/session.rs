@@ -57,14 +57,23 @@ async fn a_session_error_on_the_retry_is_a_bad_response_not_a_loop() {
 
     response.assert_problem(502, "upstream_bad_response");
     assert_eq!(app.calls(), (1, 2, 2));
-    assert_eq!(app.get("/readings").await.status, 200, "recovers afterwards");
+    assert_eq!(
+        app.get("/readings").await.status,
+        200,
+        "recovers afterwards"
+    );
 }
 
 #[actix_web::test]
 async fn a_wrong_password_is_tried_once_and_never_replayed() {
     let app = spawn(Options {
         accounts: |url| {
-            vec![account("alice", Login::Username(ALICE_USER.into()), "wrong-password", url)]
+            vec![account(
+                "alice",
+                Login::Username(ALICE_USER.into()),
+                "wrong-password",
+                url,
+            )]
         },
         ..Options::default()
     })
@@ -73,13 +82,29 @@ async fn a_wrong_password_is_tried_once_and_never_replayed() {
     let first = app.get("/readings/current").await;
     let body = first.assert_problem(502, "upstream_auth_failed");
     let detail = body["detail"].as_str().expect("detail");
-    assert!(detail.contains("region") && detail.contains("+<country code>") && detail.contains("follower"), "{detail}");
+    assert!(
+        detail.contains("region")
+            && detail.contains("+<country code>")
+            && detail.contains("follower"),
+        "{detail}"
+    );
     assert!(!detail.contains("wrong-password"));
-    let retry_after: u64 = first.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    let retry_after: u64 = first
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
     assert!((250..=300).contains(&retry_after), "{retry_after}");
 
-    for path in ["/readings", "/readings/latest", "/readings/current", "/readings?minutes=5"] {
-        app.get(path).await.assert_problem(502, "upstream_auth_failed");
+    for path in [
+        "/readings",
+        "/readings/latest",
+        "/readings/current",
+        "/readings?minutes=5",
+    ] {
+        app.get(path)
+            .await
+            .assert_problem(502, "upstream_auth_failed");
     }
 
     assert_eq!(app.calls(), (1, 0, 0), "one login call, then none");
@@ -98,7 +123,9 @@ async fn a_wrong_password_by_account_id_is_tried_once() {
     .await;
 
     for _ in 0..5 {
-        app.get("/readings").await.assert_problem(502, "upstream_auth_failed");
+        app.get("/readings")
+            .await
+            .assert_problem(502, "upstream_auth_failed");
     }
 
     assert_eq!(app.calls(), (0, 1, 0));
@@ -118,9 +145,15 @@ async fn the_lockout_code_is_reported_and_not_replayed() {
 
     let response = app.get("/readings").await;
     response.assert_problem(502, "upstream_locked");
-    let retry_after: u64 = response.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    let retry_after: u64 = response
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
     assert!(retry_after >= 29 * 60, "{retry_after}");
-    app.get("/readings").await.assert_problem(502, "upstream_locked");
+    app.get("/readings")
+        .await
+        .assert_problem(502, "upstream_locked");
 
     assert_eq!(app.calls(), (1, 0, 0));
 }
@@ -135,8 +168,12 @@ async fn an_all_zeros_uuid_from_login_is_a_rejected_login() {
             times: None,
         });
 
-        app.get("/readings").await.assert_problem(502, "upstream_auth_failed");
-        app.get("/readings").await.assert_problem(502, "upstream_auth_failed");
+        app.get("/readings")
+            .await
+            .assert_problem(502, "upstream_auth_failed");
+        app.get("/readings")
+            .await
+            .assert_problem(502, "upstream_auth_failed");
 
         let (auth, login, read) = app.calls();
         assert_eq!(auth, 1, "{endpoint:?}");

@@ -1,0 +1,286 @@
+//! Typed simulator configuration: accounts, session lifetime and lockout policy.
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Username of the built-in demo account.
+pub const DEMO_USERNAME: &str = "demo@example.com";
+/// Password of the built-in demo account.
+pub const DEMO_PASSWORD: &str = "demo-password";
+/// Account id (UUID) of the built-in demo account.
+pub const DEMO_ACCOUNT_ID: &str = "5b1e3c55-7d2a-4f0e-9a61-2c4f8d9e0a17";
+
+const DEFAULT_SESSION_LIFETIME_MINUTES: u32 = 1440;
+const DEFAULT_LOCKOUT_AFTER_FAILURES: u32 = 5;
+const DEFAULT_LOCKOUT_MINUTES: u32 = 15;
+
+/// Everything the simulator needs to serve: the publisher accounts and the
+/// server-side policies (session lifetime, lockout).
+#[derive(Clone, Debug)]
+pub struct SimulatorConfig {
+    /// Publisher accounts the simulator knows.
+    pub accounts: Vec<SimAccount>,
+    /// Sessions answer `SessionNotValid` this many minutes after their login.
+    pub session_lifetime_minutes: u32,
+    /// Consecutive failed logins of one account before it is locked out (0 = never).
+    pub lockout_after_failures: u32,
+    /// How long a lockout lasts.
+    pub lockout_minutes: u32,
+}
+
+/// One simulated Dexcom publisher account (its `Debug` output hides the password).
+#[derive(Clone)]
+pub struct SimAccount {
+    /// Username (matched case-insensitively, like an e-mail address).
+    pub username: String,
+    /// The stable account id returned by `AuthenticatePublisherAccount`.
+    pub account_id: Uuid,
+    /// The account's password.
+    pub password: String,
+    /// The wearer's UTC offset carried in `DT` (e.g. -240 → `-0400`).
+    pub utc_offset_minutes: i32,
+    /// Seed of the synthetic glucose trace.
+    pub seed: u64,
+    /// Pre-2021 record shapes: `/Date(ms)/` strings and integer trends.
+    pub legacy_format: bool,
+}
+
+/// A parsed simulator config file: the simulator config plus the optional
+/// `listen` address used by the `share-simulator` binary.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    /// Top-level `listen` (e.g. `"127.0.0.1:9000"`), if present.
+    pub listen: Option<String>,
+    /// The simulator configuration.
+    pub simulator: SimulatorConfig,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    listen: Option<String>,
+    session_lifetime_minutes: Option<u32>,
+    lockout_after_failures: Option<u32>,
+    lockout_minutes: Option<u32>,
+    #[serde(default)]
+    accounts: Vec<RawAccount>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    username: String,
+    account_id: String,
+    password: String,
+    #[serde(default)]
+    utc_offset_minutes: i32,
+    seed: Option<u64>,
+    #[serde(default)]
+    legacy_format: bool,
+}
+
+impl SimulatorConfig {
+    /// One demo account (`DEMO_USERNAME` / `DEMO_ACCOUNT_ID` / `DEMO_PASSWORD`,
+    /// UTC offset -240) and the default policies.
+    pub fn demo() -> Self {
+        SimulatorConfig {
+            accounts: vec![SimAccount::new(
+                DEMO_USERNAME,
+                parse_uuid_invariant(DEMO_ACCOUNT_ID),
+                DEMO_PASSWORD,
+                -240,
+            )],
+            session_lifetime_minutes: DEFAULT_SESSION_LIFETIME_MINUTES,
+            lockout_after_failures: DEFAULT_LOCKOUT_AFTER_FAILURES,
+            lockout_minutes: DEFAULT_LOCKOUT_MINUTES,
+        }
+    }
+
+    /// Parses a TOML config (see [`parse_config_file`]); a top-level `listen`
+    /// key is accepted and ignored here.
+    pub fn from_toml_str(s: &str) -> Result<Self, String> {
+        parse_config_file(s).map(|file| file.simulator)
+    }
+
+    /// Checks cross-field rules: at least one account, unique usernames and
+    /// ids, no all-zeros id, non-empty passwords, offsets within ±14 h.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.accounts.is_empty() {
+            return Err("at least one [[accounts]] entry is required".into());
+        }
+        if self.session_lifetime_minutes == 0 {
+            return Err("session_lifetime_minutes must be at least 1".into());
+        }
+        for (i, a) in self.accounts.iter().enumerate() {
+            if a.username.is_empty() || a.password.is_empty() {
+                return Err(format!(
+                    "accounts[{i}]: username and password must be non-empty"
+                ));
+            }
+            if a.account_id.is_nil() {
+                return Err(format!("accounts[{i}]: account_id must not be all zeros"));
+            }
+            if !(-720..=840).contains(&a.utc_offset_minutes) {
+                return Err(format!(
+                    "accounts[{i}]: utc_offset_minutes must be within -720..=840"
+                ));
+            }
+            for b in &self.accounts[..i] {
+                if b.username.eq_ignore_ascii_case(&a.username) {
+                    return Err(format!("accounts[{i}]: duplicate username {}", a.username));
+                }
+                if b.account_id == a.account_id {
+                    return Err(format!(
+                        "accounts[{i}]: duplicate account_id {}",
+                        a.account_id
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for SimAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimAccount")
+            .field("username", &self.username)
+            .field("account_id", &self.account_id)
+            .field("password", &"<redacted>")
+            .field("utc_offset_minutes", &self.utc_offset_minutes)
+            .field("seed", &self.seed)
+            .field("legacy_format", &self.legacy_format)
+            .finish()
+    }
+}
+
+impl SimAccount {
+    /// An account in the current (2021+) format with the seed derived from the username.
+    pub fn new(username: &str, account_id: Uuid, password: &str, utc_offset_minutes: i32) -> Self {
+        SimAccount {
+            username: username.to_owned(),
+            account_id,
+            password: password.to_owned(),
+            utc_offset_minutes,
+            seed: seed_from_username(username),
+            legacy_format: false,
+        }
+    }
+}
+
+/// Parses the TOML config file: top-level `listen`, `session_lifetime_minutes`,
+/// `lockout_after_failures`, `lockout_minutes` and `[[accounts]]` tables with
+/// `username`, `account_id`, `password`, `utc_offset_minutes` (default 0),
+/// `seed` (default derived from the username) and `legacy_format` (default
+/// false). Unknown keys are rejected with a message naming the key.
+pub fn parse_config_file(s: &str) -> Result<ConfigFile, String> {
+    let raw: RawFile = toml::from_str(s).map_err(|e| format!("invalid simulator config: {e}"))?;
+    let mut accounts = Vec::with_capacity(raw.accounts.len());
+    for (i, a) in raw.accounts.into_iter().enumerate() {
+        let account_id = parse_account_id(&a.account_id)
+            .map_err(|e| format!("accounts[{i}].account_id: {e}"))?;
+        accounts.push(SimAccount {
+            seed: a.seed.unwrap_or_else(|| seed_from_username(&a.username)),
+            username: a.username,
+            account_id,
+            password: a.password,
+            utc_offset_minutes: a.utc_offset_minutes,
+            legacy_format: a.legacy_format,
+        });
+    }
+    let simulator = SimulatorConfig {
+        accounts,
+        session_lifetime_minutes: raw
+            .session_lifetime_minutes
+            .unwrap_or(DEFAULT_SESSION_LIFETIME_MINUTES),
+        lockout_after_failures: raw
+            .lockout_after_failures
+            .unwrap_or(DEFAULT_LOCKOUT_AFTER_FAILURES),
+        lockout_minutes: raw.lockout_minutes.unwrap_or(DEFAULT_LOCKOUT_MINUTES),
+    };
+    simulator.validate()?;
+    Ok(ConfigFile {
+        listen: raw.listen,
+        simulator,
+    })
+}
+
+/// Strict 36-character UUID, as Dexcom's Java backend requires.
+fn parse_account_id(s: &str) -> Result<Uuid, String> {
+    if s.len() != 36 {
+        return Err(format!("{s:?} is not a 36-character UUID"));
+    }
+    Uuid::parse_str(s).map_err(|e| format!("{s:?} is not a UUID: {e}"))
+}
+
+fn parse_uuid_invariant(s: &str) -> Uuid {
+    Uuid::parse_str(s).expect("invariant: built-in demo account id is a valid UUID")
+}
+
+/// FNV-1a over the lower-cased username: a stable default seed.
+pub(crate) fn seed_from_username(username: &str) -> u64 {
+    username
+        .to_lowercase()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const ONE: &str = r#"
+listen = "127.0.0.1:0"
+lockout_after_failures = 3
+[[accounts]]
+username = "a@example.com"
+account_id = "11111111-2222-4333-8444-555555555555"
+password = "pw"
+utc_offset_minutes = 330
+"#;
+
+    #[test]
+    fn parses_defaults_and_listen() {
+        let file = parse_config_file(ONE).unwrap();
+        assert_eq!(file.listen.as_deref(), Some("127.0.0.1:0"));
+        let c = file.simulator;
+        assert_eq!(c.session_lifetime_minutes, 1440);
+        assert_eq!(c.lockout_after_failures, 3);
+        assert_eq!(c.lockout_minutes, 15);
+        assert_eq!(c.accounts[0].utc_offset_minutes, 330);
+        assert_eq!(c.accounts[0].seed, seed_from_username("A@example.com"));
+        assert!(!c.accounts[0].legacy_format);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_by_name() {
+        let err = SimulatorConfig::from_toml_str("sesion_lifetime_minutes = 3").unwrap_err();
+        assert!(err.contains("sesion_lifetime_minutes"), "{err}");
+        let bad = ONE.replace("password = \"pw\"", "password = \"pw\"\ncolour = 1");
+        let err = SimulatorConfig::from_toml_str(&bad).unwrap_err();
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn rejects_bad_accounts() {
+        let bad_id = ONE.replace("11111111-2222-4333-8444-555555555555", "1");
+        assert!(SimulatorConfig::from_toml_str(&bad_id).is_err());
+        let zero = ONE.replace(
+            "11111111-2222-4333-8444-555555555555",
+            "00000000-0000-0000-0000-000000000000",
+        );
+        assert!(SimulatorConfig::from_toml_str(&zero).is_err());
+        assert!(SimulatorConfig::from_toml_str("").is_err());
+    }
+
+    #[test]
+    fn demo_is_valid() {
+        let demo = SimulatorConfig::demo();
+        demo.validate().unwrap();
+        assert_eq!(demo.accounts[0].account_id.to_string(), DEMO_ACCOUNT_ID);
+        assert_eq!(demo.accounts[0].utc_offset_minutes, -240);
+    }
+}

@@ -1,0 +1,111 @@
+//! HTTP control surface under `/simulator/` (outside the Share path).
+//!
+//! | method + path | body | answer |
+//! |---|---|---|
+//! | `GET /simulator/calls` | – | 200 `{"authenticate":n,"login_by_id":n,"read":n}` |
+//! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss) |
+//! | `POST /simulator/expire-sessions` | – | 204 |
+//! | `POST /simulator/faults` | a [`Fault`](super::Fault) | 204, or 400 `{"error":"…"}` |
+//! | `DELETE /simulator/faults` | – | 204 |
+//! | `PUT /simulator/signal-loss` | `{"minutes":n}` | 204, or 400 `{"error":"…"}` |
+//!
+//! Other methods on these paths answer 405 with `Allow`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::faults::{Endpoint, Fault};
+use super::state::SimControl;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignalLoss {
+    minutes: u32,
+}
+
+fn bad(message: impl std::fmt::Display) -> HttpResponse {
+    HttpResponse::BadRequest().json(json!({ "error": message.to_string() }))
+}
+
+async fn calls(control: web::Data<SimControl>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "authenticate": control.calls(Endpoint::Authenticate),
+        "login_by_id": control.calls(Endpoint::LoginById),
+        "read": control.calls(Endpoint::Read),
+    }))
+}
+
+async fn reset(control: web::Data<SimControl>) -> HttpResponse {
+    control.reset();
+    HttpResponse::NoContent().finish()
+}
+
+async fn expire_sessions(control: web::Data<SimControl>) -> HttpResponse {
+    control.expire_sessions();
+    HttpResponse::NoContent().finish()
+}
+
+async fn inject(control: web::Data<SimControl>, body: web::Bytes) -> HttpResponse {
+    let fault: Fault = match serde_json::from_slice(&body) {
+        Ok(f) => f,
+        Err(e) => return bad(e),
+    };
+    if let Err(e) = fault.validate() {
+        return bad(e);
+    }
+    control.inject(fault);
+    HttpResponse::NoContent().finish()
+}
+
+async fn clear_faults(control: web::Data<SimControl>) -> HttpResponse {
+    control.clear_faults();
+    HttpResponse::NoContent().finish()
+}
+
+async fn signal_loss(control: web::Data<SimControl>, body: web::Bytes) -> HttpResponse {
+    match serde_json::from_slice::<SignalLoss>(&body) {
+        Ok(s) => {
+            control.set_signal_loss_minutes(s.minutes);
+            HttpResponse::NoContent().finish()
+        }
+        Err(e) => bad(e),
+    }
+}
+
+async fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, allow))
+        .finish()
+}
+
+/// Registers the control routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/simulator/calls")
+            .route(web::get().to(calls))
+            .default_service(web::to(|| method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/simulator/reset")
+            .route(web::post().to(reset))
+            .default_service(web::to(|| method_not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/simulator/expire-sessions")
+            .route(web::post().to(expire_sessions))
+            .default_service(web::to(|| method_not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/simulator/faults")
+            .route(web::post().to(inject))
+            .route(web::delete().to(clear_faults))
+            .default_service(web::to(|| method_not_allowed("POST, DELETE"))),
+    )
+    .service(
+        web::resource("/simulator/signal-loss")
+            .route(web::put().to(signal_loss))
+            .default_service(web::to(|| method_not_allowed("PUT"))),
+    );
+}

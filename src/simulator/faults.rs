@@ -1,0 +1,252 @@
+//! Injectable faults and the queue that hands them out.
+
+use serde::{Deserialize, Serialize};
+
+/// A Share endpoint of the simulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// `General/AuthenticatePublisherAccount`
+    Authenticate,
+    /// `General/LoginPublisherAccountById`
+    LoginById,
+    /// `Publisher/ReadPublisherLatestGlucoseValues`
+    Read,
+}
+
+impl Endpoint {
+    /// All endpoints, in counter order.
+    pub const ALL: [Endpoint; 3] = [Endpoint::Authenticate, Endpoint::LoginById, Endpoint::Read];
+
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Endpoint::Authenticate => 0,
+            Endpoint::LoginById => 1,
+            Endpoint::Read => 2,
+        }
+    }
+
+    fn is_login(self) -> bool {
+        !matches!(self, Endpoint::Read)
+    }
+}
+
+/// A fault to inject.
+///
+/// JSON shape (the body of `POST /simulator/faults`): `kind` is a nested
+/// object tagged by its own `kind` member; `endpoint` (`"authenticate"`,
+/// `"login_by_id"`, `"read"`) absent or null = any endpoint; `times` absent
+/// or null = until cleared, otherwise the number of requests it answers.
+///
+/// ```json
+/// {"endpoint":"read","times":1,"kind":{"kind":"error_code","code":"SessionNotValid"}}
+/// {"endpoint":"read","kind":{"kind":"http_status","status":503,"body":"<html>…</html>","content_type":"text/html"}}
+/// {"kind":{"kind":"stall","millis":2000},"times":3}
+/// {"endpoint":"read","times":1,"kind":{"kind":"drop_connection"}}
+/// {"endpoint":"login_by_id","times":1,"kind":{"kind":"malformed_json"}}
+/// {"endpoint":"authenticate","times":1,"kind":{"kind":"zero_uuid"}}
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// The endpoint it applies to; `None` = any.
+    #[serde(default)]
+    pub endpoint: Option<Endpoint>,
+    /// What the simulator answers instead.
+    pub kind: FaultKind,
+    /// How many requests it answers; `None` = until cleared.
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+/// What a faulted request gets.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// HTTP 500 Dexcom envelope with this `Code`; `message` defaults to the
+    /// recorded wording for known codes (session ids/account names filled in).
+    ErrorCode {
+        /// e.g. `SessionNotValid`, `SSO_AuthenticateMaxAttemptsExceeed`.
+        code: String,
+        /// Overrides the default `Message`.
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// Any status with a literal body, e.g. a 503 Cloudflare HTML page.
+    HttpStatus {
+        /// HTTP status code (100..=999).
+        status: u16,
+        /// Response body.
+        body: String,
+        /// `Content-Type` of the body.
+        content_type: String,
+    },
+    /// Wait this long, then answer normally.
+    Stall {
+        /// Delay in milliseconds.
+        millis: u64,
+    },
+    /// Send status and part of the body, then close the connection.
+    DropConnection,
+    /// 200 with a truncated JSON body.
+    MalformedJson,
+    /// 200 with `"00000000-0000-0000-0000-000000000000"`; login endpoints only
+    /// (a fault for any endpoint skips reads).
+    ZeroUuid,
+}
+
+impl Fault {
+    /// Whether this fault applies to a request on `endpoint`.
+    fn matches(&self, endpoint: Endpoint) -> bool {
+        let endpoint_ok = self.endpoint.is_none_or(|e| e == endpoint);
+        let kind_ok = !matches!(self.kind, FaultKind::ZeroUuid) || endpoint.is_login();
+        endpoint_ok && kind_ok
+    }
+
+    /// Rejects faults that can never fire (zero times, zero UUID on reads,
+    /// invalid status code).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.times == Some(0) {
+            return Err("times must be at least 1 (or absent for until-cleared)".into());
+        }
+        if matches!(self.kind, FaultKind::ZeroUuid) && self.endpoint == Some(Endpoint::Read) {
+            return Err("zero_uuid applies to login endpoints only".into());
+        }
+        if let FaultKind::HttpStatus { status, .. } = self.kind {
+            if !(100..=999).contains(&status) {
+                return Err(format!("invalid HTTP status {status}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Active faults in injection order; the first match answers a request.
+#[derive(Debug, Default)]
+pub struct FaultQueue {
+    active: Vec<Fault>,
+}
+
+impl FaultQueue {
+    /// Adds a fault behind those already queued.
+    pub fn push(&mut self, fault: Fault) {
+        self.active.push(fault);
+    }
+
+    /// Removes all faults.
+    pub fn clear(&mut self) {
+        self.active.clear();
+    }
+
+    /// Number of queued faults.
+    pub fn len(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Whether no fault is queued.
+    pub fn is_empty(&self) -> bool {
+        self.active.is_empty()
+    }
+
+    /// Takes one use of the first fault matching `endpoint`.
+    pub fn take(&mut self, endpoint: Endpoint) -> Option<FaultKind> {
+        let i = self.active.iter().position(|f| f.matches(endpoint))?;
+        let fault = &mut self.active[i];
+        let kind = fault.kind.clone();
+        match fault.times {
+            Some(n) if n <= 1 => {
+                self.active.remove(i);
+            }
+            Some(n) => fault.times = Some(n - 1),
+            None => {}
+        }
+        Some(kind)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn fault(endpoint: Option<Endpoint>, kind: FaultKind, times: Option<u32>) -> Fault {
+        Fault {
+            endpoint,
+            kind,
+            times,
+        }
+    }
+
+    #[test]
+    fn times_are_consumed_then_the_fault_is_gone() {
+        let mut q = FaultQueue::default();
+        q.push(fault(
+            Some(Endpoint::Read),
+            FaultKind::MalformedJson,
+            Some(2),
+        ));
+        assert!(q.take(Endpoint::Authenticate).is_none());
+        assert!(matches!(
+            q.take(Endpoint::Read),
+            Some(FaultKind::MalformedJson)
+        ));
+        assert!(matches!(
+            q.take(Endpoint::Read),
+            Some(FaultKind::MalformedJson)
+        ));
+        assert!(q.take(Endpoint::Read).is_none());
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn until_cleared_faults_stay_and_order_is_fifo() {
+        let mut q = FaultQueue::default();
+        q.push(fault(None, FaultKind::DropConnection, Some(1)));
+        q.push(fault(None, FaultKind::Stall { millis: 5 }, None));
+        assert!(matches!(
+            q.take(Endpoint::LoginById),
+            Some(FaultKind::DropConnection)
+        ));
+        for _ in 0..5 {
+            assert!(matches!(
+                q.take(Endpoint::Read),
+                Some(FaultKind::Stall { millis: 5 })
+            ));
+        }
+        assert_eq!(q.len(), 1);
+        q.clear();
+        assert!(q.take(Endpoint::Read).is_none());
+    }
+
+    #[test]
+    fn zero_uuid_for_any_endpoint_skips_reads() {
+        let mut q = FaultQueue::default();
+        q.push(fault(None, FaultKind::ZeroUuid, Some(1)));
+        assert!(q.take(Endpoint::Read).is_none());
+        assert!(matches!(
+            q.take(Endpoint::Authenticate),
+            Some(FaultKind::ZeroUuid)
+        ));
+        assert!(fault(Some(Endpoint::Read), FaultKind::ZeroUuid, None)
+            .validate()
+            .is_err());
+        assert!(fault(None, FaultKind::MalformedJson, Some(0))
+            .validate()
+            .is_err());
+    }
+
+    #[test]
+    fn fault_json_shape() {
+        let f: Fault = serde_json::from_str(
+            r#"{"endpoint":"read","times":1,"kind":{"kind":"error_code","code":"SessionNotValid"}}"#,
+        )
+        .unwrap();
+        assert_eq!(f.endpoint, Some(Endpoint::Read));
+        assert!(
+            matches!(f.kind, FaultKind::ErrorCode { ref code, message: None } if code == "SessionNotValid")
+        );
+        let f: Fault = serde_json::from_str(r#"{"kind":{"kind":"drop_connection"}}"#).unwrap();
+        assert!(f.endpoint.is_none() && f.times.is_none());
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":{"kind":"explode"}}"#).is_err());
+    }
+}

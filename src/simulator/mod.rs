@@ -1,0 +1,42 @@
+//! Dexcom Share simulator: a real HTTP server that speaks the Share publisher
+//! protocol (`AuthenticatePublisherAccount`, `LoginPublisherAccountById`,
+//! `ReadPublisherLatestGlucoseValues`) with deterministic synthetic readings,
+//! sessions that expire, account lockout, and injectable faults.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use dexcom_share_proxy::simulator::{Endpoint, Simulator, SimulatorConfig};
+//! let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+//! let sim = Simulator::start(SimulatorConfig::demo(), listener)?;
+//! println!("{}", sim.base_url()); // http://127.0.0.1:PORT/ShareWebServices/Services/
+//! let control = sim.control();
+//! assert_eq!(control.calls(Endpoint::Read), 0);
+//! sim.stop().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Everything here depends only on `crate::simulator`; the HTTP control
+//! surface is described in [`control`].
+
+pub mod config;
+pub mod control;
+mod curve;
+pub mod envelope;
+pub mod faults;
+mod response;
+mod server;
+mod share;
+pub mod state;
+pub mod trace;
+pub mod trend;
+pub mod wire;
+
+pub use config::{
+    parse_config_file, ConfigFile, SimAccount, SimulatorConfig, DEMO_ACCOUNT_ID, DEMO_PASSWORD,
+    DEMO_USERNAME,
+};
+pub use envelope::LOCKOUT_CODE;
+pub use faults::{Endpoint, Fault, FaultKind};
+pub use response::BAD_REQUEST_BODY;
+pub use server::{Simulator, SHARE_BASE_PATH};
+pub use state::SimControl;

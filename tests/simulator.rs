@@ -1,0 +1,624 @@
+//! The Share simulator over real HTTP (awc against `Simulator::start` on port 0).
+
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use dexcom_share_proxy::simulator::{
+    Endpoint, Fault, FaultKind, SimAccount, Simulator, SimulatorConfig, DEMO_ACCOUNT_ID,
+    DEMO_PASSWORD, DEMO_USERNAME,
+};
+use serde_json::{json, Value};
+
+const LEGACY_USERNAME: &str = "legacy@example.com";
+const LEGACY_ACCOUNT_ID: &str = "0f6b1c1e-2d3a-4b5c-8d7e-9f0a1b2c3d4e";
+const INDIA_USERNAME: &str = "india@example.com";
+const INDIA_ACCOUNT_ID: &str = "7a3c9e21-5b4d-4e6f-8a0b-1c2d3e4f5a6b";
+const APP_ID: &str = "d89443d2-327c-4a6f-89e5-496bbb0317db";
+const ZERO: &str = "00000000-0000-0000-0000-000000000000";
+
+struct TestSim {
+    sim: Simulator,
+    client: awc::Client,
+    base: String,
+    root: String,
+}
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    body: Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("test: body is JSON")
+    }
+    fn code(&self) -> String {
+        assert_eq!(
+            self.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{:?}",
+            self.body
+        );
+        self.json()["Code"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+fn config() -> SimulatorConfig {
+    let mut config = SimulatorConfig::demo();
+    config.lockout_after_failures = 3;
+    let mut legacy = SimAccount::new(
+        LEGACY_USERNAME,
+        LEGACY_ACCOUNT_ID.parse().unwrap(),
+        "legacy-pw",
+        -240,
+    );
+    legacy.legacy_format = true;
+    config.accounts.push(legacy);
+    config.accounts.push(SimAccount::new(
+        INDIA_USERNAME,
+        INDIA_ACCOUNT_ID.parse().unwrap(),
+        "india-pw",
+        330,
+    ));
+    config
+}
+
+async fn spawn() -> TestSim {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let sim = Simulator::start(config(), listener).unwrap();
+    let base = sim.base_url();
+    let root = format!("http://{}", sim.addr());
+    assert_eq!(base, format!("{root}/ShareWebServices/Services/"));
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    TestSim {
+        sim,
+        client,
+        base,
+        root,
+    }
+}
+
+impl TestSim {
+    async fn send(&self, req: awc::ClientRequest, body: Option<Value>) -> Reply {
+        let sent = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        };
+        let mut resp = sent.expect("test: request sent");
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = resp.body().await.expect("test: body read");
+        Reply {
+            status: resp.status(),
+            content_type,
+            body,
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Reply {
+        let url = format!("{}{path}", self.base);
+        self.send(self.client.post(url), Some(body)).await
+    }
+
+    async fn authenticate(&self, name: &str, password: &str) -> Reply {
+        let body = json!({"accountName": name, "password": password, "applicationId": APP_ID});
+        self.post("General/AuthenticatePublisherAccount", body)
+            .await
+    }
+
+    async fn login(&self, account_id: Value, password: &str) -> Reply {
+        let body = json!({"accountId": account_id, "password": password, "applicationId": APP_ID});
+        self.post("General/LoginPublisherAccountById", body).await
+    }
+
+    async fn session(&self) -> String {
+        let r = self.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK);
+        r.json().as_str().unwrap().to_owned()
+    }
+
+    async fn read(&self, session: &str, minutes: u32, max_count: u32) -> Reply {
+        let path = format!(
+            "Publisher/ReadPublisherLatestGlucoseValues?sessionId={session}&minutes={minutes}&maxCount={max_count}"
+        );
+        self.post(&path, json!({})).await
+    }
+
+    async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let url = format!("{}/simulator/{path}", self.root);
+        let req = match method {
+            "GET" => self.client.get(url),
+            "PUT" => self.client.put(url),
+            "DELETE" => self.client.delete(url),
+            _ => self.client.post(url),
+        };
+        self.send(req, body).await
+    }
+}
+
+/// A blocking HTTP/1.1 POST that reads until the server closes the socket.
+fn raw_post(addr: std::net::SocketAddr, url: &str) -> String {
+    use std::io::{Read, Write};
+    let path = url.split_once(&addr.to_string()).unwrap().1;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    stream
+        .read_to_end(&mut out)
+        .expect("test: server closes the connection");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn date_ms(s: &str) -> i64 {
+    let inner = s.strip_prefix("Date(").unwrap().strip_suffix(')').unwrap();
+    inner[..13].parse().unwrap()
+}
+
+#[actix_web::test]
+async fn authenticate_login_and_read_the_last_day() {
+    let t = spawn().await;
+    let auth = t.authenticate(DEMO_USERNAME, DEMO_PASSWORD).await;
+    assert_eq!(auth.status, StatusCode::OK);
+    assert_eq!(auth.content_type, "application/json");
+    assert_eq!(auth.body, format!("\"{DEMO_ACCOUNT_ID}\""));
+    let first = t.session().await;
+    let second = t.session().await;
+    assert_ne!(first, second, "every login issues a fresh session");
+
+    let r = t.read(&first, 1440, 288).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let records = r.json();
+    let records = records.as_array().unwrap();
+    assert!((287..=288).contains(&records.len()), "{}", records.len());
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut previous = i64::MAX;
+    for rec in records {
+        let keys: Vec<&str> = rec
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys.len(), 5);
+        let wt = date_ms(rec["WT"].as_str().unwrap());
+        assert_eq!(wt, date_ms(rec["ST"].as_str().unwrap()));
+        assert_eq!(rec["DT"].as_str().unwrap(), format!("Date({wt}-0400)"));
+        assert!(wt <= now && wt > now - 86_400_000);
+        assert!(previous == i64::MAX || (previous - wt - 300_000).abs() <= 800);
+        previous = wt;
+        assert!((40..=400).contains(&rec["Value"].as_i64().unwrap()));
+        assert!(rec["Trend"].is_string());
+    }
+
+    let one = t.read(&first, 10, 1).await.json();
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    assert_eq!(
+        one[0], records[0],
+        "the same slot always gives the same reading"
+    );
+    assert_eq!(t.read(&first, 0, 10).await.body, "[]");
+    assert_eq!(t.read(&first, 10, 0).await.body, "[]");
+}
+
+#[actix_web::test]
+async fn session_id_query_name_is_accepted_in_either_case_and_body_may_be_empty() {
+    let t = spawn().await;
+    let session = t.session().await;
+    let url = format!(
+        "{}Publisher/ReadPublisherLatestGlucoseValues?sessionID={session}&minutes=30&maxCount=3",
+        t.base
+    );
+    let r = t.send(t.client.post(url), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json().as_array().unwrap().len(), 3);
+}
+
+#[actix_web::test]
+async fn offsets_and_legacy_format_are_per_account() {
+    let t = spawn().await;
+    let india = t.login(json!(INDIA_ACCOUNT_ID), "india-pw").await.json();
+    let r = t.read(india.as_str().unwrap(), 10, 1).await.json();
+    assert!(r[0]["DT"].as_str().unwrap().ends_with("+0530)"), "{r}");
+
+    let legacy = t.login(json!(LEGACY_ACCOUNT_ID), "legacy-pw").await.json();
+    let r = t.read(legacy.as_str().unwrap(), 10, 1).await.json();
+    let dt = r[0]["DT"].as_str().unwrap();
+    assert!(dt.starts_with("/Date(") && dt.ends_with("-0400)/"), "{dt}");
+    assert!(r[0]["WT"].as_str().unwrap().ends_with(")/"));
+    assert!((1..=7).contains(&r[0]["Trend"].as_i64().unwrap()));
+}
+
+#[actix_web::test]
+async fn wrong_credentials_give_account_password_invalid() {
+    let t = spawn().await;
+    for r in [
+        t.authenticate(DEMO_USERNAME, "wrong").await,
+        t.authenticate("nobody@example.com", DEMO_PASSWORD).await,
+        t.login(json!(DEMO_ACCOUNT_ID), "wrong").await,
+        t.login(json!("77777777-7777-7777-7777-777777777777"), DEMO_PASSWORD)
+            .await,
+    ] {
+        assert_eq!(r.code(), "AccountPasswordInvalid");
+        assert_eq!(r.content_type, "application/json");
+        let env = r.json();
+        assert_eq!(env["Message"], "Publisher account password failed");
+        assert_eq!(env["TypeName"], "FaultException");
+        let sub = env["SubCode"].as_str().unwrap();
+        assert!(sub.contains("ErrorCode=\"AccountPasswordInvalid\" Type=\"13\" Category=\"4\""));
+    }
+}
+
+#[actix_web::test]
+async fn bad_arguments_give_invalid_argument_naming_the_field() {
+    let t = spawn().await;
+    let r = t
+        .post(
+            "General/AuthenticatePublisherAccount",
+            json!({"password": "x"}),
+        )
+        .await;
+    assert_eq!(r.code(), "InvalidArgument");
+    assert!(r.json()["Message"]
+        .as_str()
+        .unwrap()
+        .contains("accountName"));
+    let r = t
+        .post(
+            "General/AuthenticatePublisherAccount",
+            json!({"accountName": "a", "password": 5}),
+        )
+        .await;
+    assert!(r.json()["Message"].as_str().unwrap().contains("password"));
+
+    let r = t.login(json!(1), "password").await;
+    assert_eq!(r.code(), "InvalidArgument");
+    assert_eq!(
+        r.json()["Message"],
+        "Missing required field(s): JSON parse error: Cannot deserialize value of type `java.util.UUID` from String \"1\": UUID has to be represented by standard 36-char representation"
+    );
+    assert_eq!(
+        t.login(json!("not-a-uuid"), "x").await.code(),
+        "InvalidArgument"
+    );
+}
+
+#[actix_web::test]
+async fn empty_or_zero_account_id_logs_in_to_the_zero_uuid() {
+    let t = spawn().await;
+    for id in ["", ZERO] {
+        let r = t.login(json!(id), "anything").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body, format!("\"{ZERO}\""));
+    }
+}
+
+#[actix_web::test]
+async fn read_session_errors() {
+    let t = spawn().await;
+    let unknown = "33333333-3333-3333-3333-333333333333";
+    let r = t.read(unknown, 10, 1).await;
+    assert_eq!(r.code(), "SessionIdNotFound");
+    assert_eq!(
+        r.json()["Message"],
+        format!("Failed to find session object. [SessionId = {unknown}]")
+    );
+
+    let r = t.read("bad-session-id", 10, 1).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.body,
+        "The server encountered an error processing the request. See server logs for more details."
+    );
+
+    let r = t.read(ZERO, 10, 1).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.is_empty());
+}
+
+#[actix_web::test]
+async fn expired_sessions_answer_session_not_valid_until_a_new_login() {
+    let t = spawn().await;
+    let session = t.session().await;
+    t.sim.control().expire_sessions();
+    let r = t.read(&session, 10, 1).await;
+    assert_eq!(r.code(), "SessionNotValid");
+    assert_eq!(
+        r.json()["Message"],
+        format!("Session not active or timed out. [SessionId = {session}]")
+    );
+    let fresh = t.session().await;
+    assert_eq!(t.read(&fresh, 10, 1).await.status, StatusCode::OK);
+
+    // The same over the control endpoint.
+    assert_eq!(
+        t.control("POST", "expire-sessions", None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(t.read(&fresh, 10, 1).await.code(), "SessionNotValid");
+}
+
+#[actix_web::test]
+async fn lockout_after_consecutive_failures_even_with_the_right_password() {
+    let t = spawn().await;
+    assert_eq!(
+        t.login(json!(DEMO_ACCOUNT_ID), "wrong").await.code(),
+        "AccountPasswordInvalid"
+    );
+    assert_eq!(
+        t.login(json!(DEMO_ACCOUNT_ID), "wrong").await.code(),
+        "AccountPasswordInvalid"
+    );
+    // A success resets the count.
+    t.session().await;
+    for _ in 0..3 {
+        assert_eq!(
+            t.authenticate(DEMO_USERNAME, "wrong").await.code(),
+            "AccountPasswordInvalid"
+        );
+    }
+    let locked = "SSO_AuthenticateMaxAttemptsExceeed";
+    assert_eq!(
+        t.authenticate(DEMO_USERNAME, DEMO_PASSWORD).await.code(),
+        locked
+    );
+    assert_eq!(
+        t.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await.code(),
+        locked
+    );
+    // Other accounts are unaffected; reset lifts the lockout.
+    assert_eq!(
+        t.login(json!(INDIA_ACCOUNT_ID), "india-pw").await.status,
+        StatusCode::OK
+    );
+    t.sim.control().reset();
+    assert_eq!(
+        t.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn calls_are_counted_per_endpoint_faulted_or_not() {
+    let t = spawn().await;
+    let control = t.sim.control();
+    t.authenticate(DEMO_USERNAME, DEMO_PASSWORD).await;
+    let session = t.session().await;
+    control.inject(Fault {
+        endpoint: Some(Endpoint::Read),
+        kind: FaultKind::ErrorCode {
+            code: "SessionNotValid".into(),
+            message: None,
+        },
+        times: Some(1),
+    });
+    assert_eq!(t.read(&session, 10, 1).await.code(), "SessionNotValid");
+    assert_eq!(t.read(&session, 10, 1).await.status, StatusCode::OK);
+    assert_eq!(control.calls(Endpoint::Authenticate), 1);
+    assert_eq!(control.calls(Endpoint::LoginById), 1);
+    assert_eq!(control.calls(Endpoint::Read), 2);
+    let calls = t.control("GET", "calls", None).await.json();
+    assert_eq!(
+        calls,
+        json!({"authenticate": 1, "login_by_id": 1, "read": 2})
+    );
+    assert_eq!(
+        t.control("POST", "reset", None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(control.calls(Endpoint::Read), 0);
+}
+
+#[actix_web::test]
+async fn error_code_and_http_status_faults() {
+    let t = spawn().await;
+    let control = t.sim.control();
+    control.inject(Fault {
+        endpoint: None,
+        kind: FaultKind::ErrorCode {
+            code: "SSO_InternalError".into(),
+            message: None,
+        },
+        times: Some(1),
+    });
+    let r = t.authenticate(DEMO_USERNAME, DEMO_PASSWORD).await;
+    assert_eq!(r.code(), "SSO_InternalError");
+    assert!(r.json()["Message"].as_str().unwrap().ends_with(&format!(
+        "Cannot Authenticate by AccountName='{DEMO_USERNAME}'"
+    )));
+
+    let html = "<html><body>503 Service Temporarily Unavailable</body></html>";
+    let fault = json!({"endpoint": "login_by_id", "times": 2,
+        "kind": {"kind": "http_status", "status": 503, "body": html, "content_type": "text/html"}});
+    assert_eq!(
+        t.control("POST", "faults", Some(fault)).await.status,
+        StatusCode::NO_CONTENT
+    );
+    for _ in 0..2 {
+        let r = t.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.content_type, "text/html");
+        assert_eq!(r.body, html);
+    }
+    assert_eq!(
+        t.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await.status,
+        StatusCode::OK
+    );
+
+    let custom =
+        json!({"kind": {"kind": "error_code", "code": "ServiceUnavailable", "message": "down"}});
+    t.control("POST", "faults", Some(custom)).await;
+    for _ in 0..3 {
+        let r = t.authenticate(DEMO_USERNAME, DEMO_PASSWORD).await;
+        assert_eq!(r.code(), "ServiceUnavailable");
+        assert_eq!(r.json()["Message"], "down");
+    }
+    assert_eq!(
+        t.control("DELETE", "faults", None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        t.authenticate(DEMO_USERNAME, DEMO_PASSWORD).await.status,
+        StatusCode::OK
+    );
+
+    let bad = json!({"kind": {"kind": "zero_uuid"}, "endpoint": "read"});
+    assert_eq!(
+        t.control("POST", "faults", Some(bad)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let bad = json!({"kind": {"kind": "explode"}});
+    assert_eq!(
+        t.control("POST", "faults", Some(bad)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[actix_web::test]
+async fn stall_fault_delays_then_answers_normally() {
+    let t = spawn().await;
+    let session = t.session().await;
+    t.sim.control().inject(Fault {
+        endpoint: Some(Endpoint::Read),
+        kind: FaultKind::Stall { millis: 400 },
+        times: Some(1),
+    });
+    let started = Instant::now();
+    let r = t.read(&session, 10, 1).await;
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(r.status, StatusCode::OK);
+    let started = Instant::now();
+    t.read(&session, 10, 1).await;
+    assert!(started.elapsed() < Duration::from_millis(400));
+}
+
+#[actix_web::test]
+async fn drop_connection_fault_breaks_the_response() {
+    let t = spawn().await;
+    let session = t.session().await;
+    t.sim.control().inject(Fault {
+        endpoint: Some(Endpoint::Read),
+        kind: FaultKind::DropConnection,
+        times: Some(1),
+    });
+    let url = format!(
+        "{}Publisher/ReadPublisherLatestGlucoseValues?sessionId={session}&minutes=10&maxCount=1",
+        t.base
+    );
+    // awc hands back what arrived before the close, so check that it is not
+    // a complete JSON body.
+    let broke = match t.client.post(&url).send_json(&json!({})).await {
+        Err(_) => true,
+        Ok(mut resp) => match resp.body().await {
+            Err(_) => true,
+            Ok(body) => serde_json::from_slice::<Value>(&body).is_err(),
+        },
+    };
+    assert!(broke, "the dropped response must not complete");
+
+    // On the wire: headers, a partial chunk, then EOF without the final chunk.
+    t.sim.control().inject(Fault {
+        endpoint: Some(Endpoint::Read),
+        kind: FaultKind::DropConnection,
+        times: Some(1),
+    });
+    let raw = raw_post(t.sim.addr(), &url);
+    assert!(raw.starts_with("HTTP/1.1 200 OK"), "{raw}");
+    assert!(!raw.ends_with("0\r\n\r\n"), "{raw}");
+    assert_eq!(t.read(&session, 10, 1).await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn malformed_json_and_zero_uuid_faults() {
+    let t = spawn().await;
+    let control = t.sim.control();
+    let session = t.session().await;
+    control.inject(Fault {
+        endpoint: None,
+        kind: FaultKind::MalformedJson,
+        times: Some(2),
+    });
+    let r = t.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(serde_json::from_slice::<Value>(&r.body).is_err());
+    let r = t.read(&session, 10, 1).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(serde_json::from_slice::<Value>(&r.body).is_err());
+
+    control.inject(Fault {
+        endpoint: None,
+        kind: FaultKind::ZeroUuid,
+        times: Some(1),
+    });
+    assert_eq!(
+        t.read(&session, 10, 1).await.status,
+        StatusCode::OK,
+        "reads skip zero_uuid"
+    );
+    let r = t.authenticate(DEMO_USERNAME, DEMO_PASSWORD).await;
+    assert_eq!(r.body, format!("\"{ZERO}\""));
+    assert_eq!(
+        t.authenticate(DEMO_USERNAME, DEMO_PASSWORD).await.body,
+        format!("\"{DEMO_ACCOUNT_ID}\"")
+    );
+}
+
+#[actix_web::test]
+async fn signal_loss_withholds_recent_readings() {
+    let t = spawn().await;
+    let session = t.session().await;
+    let r = t
+        .control("PUT", "signal-loss", Some(json!({"minutes": 30})))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(t.read(&session, 10, 1).await.body, "[]");
+    let latest = t.read(&session, 1440, 1).await.json();
+    let wt = date_ms(latest[0]["WT"].as_str().unwrap());
+    assert!(wt <= chrono::Utc::now().timestamp_millis() - 30 * 60_000);
+    t.sim.control().set_signal_loss_minutes(2000);
+    assert_eq!(t.read(&session, 1440, 288).await.body, "[]");
+    t.sim.control().set_signal_loss_minutes(0);
+    assert_eq!(
+        t.read(&session, 10, 1)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[actix_web::test]
+async fn non_post_methods_are_405_and_the_server_stops() {
+    let t = spawn().await;
+    let url = format!("{}General/AuthenticatePublisherAccount", t.base);
+    let r = t.send(t.client.get(url), None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let r = t.control("POST", "calls", None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let addr = t.sim.addr();
+    t.sim.stop().await;
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "listener closed after stop"
+    );
+}
