@@ -36,6 +36,33 @@ pub struct Problem {
     pub code: String,
 }
 
+/// The error answers every readings endpoint documents (all `application/problem+json`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only describes responses for the OpenAPI document
+pub enum ReadingErrors {
+    /// `minutes_invalid` or `max_count_invalid` (`/readings`), `account_required`
+    /// (several accounts and none named), `query_invalid`.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// `account_not_found`.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// `upstream_auth_failed` (with `Retry-After`), `upstream_locked` (with `Retry-After`) or
+    /// `upstream_bad_response`.
+    #[response(
+        status = 502,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds before the service tries to log in again (after a rejected login)"))
+    )]
+    BadGateway(Problem),
+    /// `upstream_unavailable`: Share unreachable or answering with an HTTP error page.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+    /// `upstream_timeout`: no complete answer within `upstream.timeout_seconds`.
+    #[response(status = 504, content_type = "application/problem+json")]
+    Timeout(Problem),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("minutes must be a whole number from 1 to {max}, {0}", max = Minutes::MAX)]

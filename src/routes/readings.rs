@@ -13,7 +13,7 @@ use super::query::QueryParams;
 use super::resolve_account;
 use crate::accounts::Account;
 use crate::domain::{MaxCount, Minutes, Reading};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, ReadingErrors};
 use crate::share::ShareClient;
 use crate::startup::AppState;
 use crate::window::Window;
@@ -94,11 +94,7 @@ pub struct AccountParam {
     params(ReadingsParams),
     responses(
         (status = 200, description = "Readings, newest first (may be empty)", body = [ReadingBody]),
-        (status = 400, description = "`minutes_invalid`, `max_count_invalid`, `account_required` or `query_invalid`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`account_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "`upstream_auth_failed`, `upstream_locked` or `upstream_bad_response`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`upstream_unavailable`", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "`upstream_timeout`", body = Problem, content_type = "application/problem+json"),
+        ReadingErrors,
     )
 )]
 #[get("/readings")]
@@ -132,11 +128,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The newest reading", body = ReadingBody),
         (status = 204, description = "No reading in the last 24 hours"),
-        (status = 400, description = "`account_required` or `query_invalid`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`account_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "`upstream_auth_failed`, `upstream_locked` or `upstream_bad_response`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`upstream_unavailable`", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "`upstream_timeout`", body = Problem, content_type = "application/problem+json"),
+        ReadingErrors,
     )
 )]
 #[get("/readings/latest")]
@@ -161,11 +153,7 @@ pub async fn latest(
     responses(
         (status = 200, description = "The current reading", body = ReadingBody),
         (status = 204, description = "No reading in the last 10 minutes"),
-        (status = 400, description = "`account_required` or `query_invalid`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`account_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "`upstream_auth_failed`, `upstream_locked` or `upstream_bad_response`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`upstream_unavailable`", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "`upstream_timeout`", body = Problem, content_type = "application/problem+json"),
+        ReadingErrors,
     )
 )]
 #[get("/readings/current")]

@@ -138,7 +138,7 @@ impl Trace {
         let noise = (self.hash(2, slot) % 7) as f64 - 3.0;
         let value = (smooth + noise).round().clamp(40.0, 400.0) as u16;
         let earlier = self.smooth_mg_dl(time_ms - (TREND_WINDOW_MINUTES * MINUTE_MS) as i64);
-        let trend = Trend::from_slope((smooth - earlier) / TREND_WINDOW_MINUTES);
+        let trend = super::trend::from_slope((smooth - earlier) / TREND_WINDOW_MINUTES);
         Reading {
             time_ms,
             value,

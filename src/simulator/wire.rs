@@ -53,9 +53,9 @@ impl GlucoseRecord {
             dt: format_date(reading.time_ms, Some(utc_offset_minutes), legacy),
             value: reading.value,
             trend: if legacy {
-                Value::from(reading.trend.code())
+                Value::from(reading.trend.number())
             } else {
-                Value::from(reading.trend.name())
+                Value::from(reading.trend.share_name())
             },
         }
     }
