@@ -127,6 +127,14 @@ impl ApiError {
         }
     }
 
+    /// When the service will call Share again, for `Retry-After`.
+    pub fn retry_at(&self) -> Option<chrono::DateTime<Utc>> {
+        match self {
+            ApiError::Upstream { error, .. } => error.retry_at(),
+            _ => None,
+        }
+    }
+
     /// The stable code, also shown as `last_error.code` in `/accounts`.
     pub fn code(&self) -> &'static str {
         self.kind().1
@@ -145,9 +153,12 @@ impl ApiError {
 }
 
 fn upstream_kind(error: &UpstreamError) -> Kind {
-    let cause = match error {
-        UpstreamError::Share(e) => e,
-        UpstreamError::LoginBlocked { cause, .. } => cause,
+    let Some(cause) = error.cause() else {
+        return Kind(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream_unavailable",
+            "Dexcom Share session unavailable",
+        );
     };
     match cause {
         ShareError::CredentialsRejected { .. } => Kind(
@@ -188,18 +199,21 @@ fn upstream_kind(error: &UpstreamError) -> Kind {
 }
 
 fn upstream_detail(account: &AccountName, error: &UpstreamError) -> String {
-    let (cause, until) = match error {
-        UpstreamError::Share(e) => (e, None),
-        UpstreamError::LoginBlocked { cause, until } => (cause, Some(until)),
-    };
-    let pause = until
+    let pause = error
+        .retry_at()
         .map(|u| {
             format!(
-                " To avoid a lockout no new login is tried before {}.",
+                " To protect the account, Share is not called again before {}.",
                 u.to_rfc3339()
             )
         })
         .unwrap_or_default();
+    let Some(cause) = error.cause() else {
+        return format!(
+            "account '{account}': Share ended the session and the last login was too recent \
+             for another one.{pause}"
+        );
+    };
     match cause {
         ShareError::CredentialsRejected { code } => format!(
             "Dexcom Share rejected the credentials of account '{account}' ({code}). Check the \
@@ -211,7 +225,7 @@ fn upstream_detail(account: &AccountName, error: &UpstreamError) -> String {
             "Dexcom Share locked account '{account}' after too many failed logins ({code}). \
              Stop every app that logs in with a wrong password and wait before trying again.{pause}"
         ),
-        other => format!("account '{account}': {other}"),
+        other => format!("account '{account}': {other}.{pause}"),
     }
 }
 
@@ -227,11 +241,9 @@ impl ResponseError for ApiError {
         if let ApiError::MethodNotAllowed { allow } = self {
             response.insert_header((header::ALLOW, *allow));
         }
-        if let ApiError::Upstream { error, .. } = self {
-            if let UpstreamError::LoginBlocked { until, .. } = error.as_ref() {
-                let seconds = (*until - Utc::now()).num_seconds().max(1);
-                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
-            }
+        if let Some(until) = self.retry_at() {
+            let seconds = (until - Utc::now()).num_seconds().max(1);
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(problem)
     }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod openapi;
+pub mod policy;
 pub mod routes;
 pub mod session;
 pub mod share;

@@ -1,50 +1,67 @@
-//! One Share session per account: the account ID is fetched once and kept, the session is
-//! reused until Share says it ended, and a login Share rejected is never replayed before its
-//! back-off has passed.
+//! One Share session per account, behind a per-account circuit: the account ID is fetched
+//! once and kept, the session is reused until Share says it ended, a login Share rejected is
+//! never replayed before its back-off, logins are at least `min_interval` apart, and
+//! transient faults pause upstream calls for a jittered, doubling back-off.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::config::{AccountSettings, Login};
 use crate::domain::{AccountName, MaxCount, Minutes, Reading, Secret};
+use crate::policy::{random_unit, LoginPolicy, RetryPolicy};
 use crate::share::{ShareClient, ShareEndpoint, ShareError};
-use crate::status::{AccountStatus, SessionPhase};
+use crate::status::{AccountStatus, CircuitState, SessionPhase};
 
-/// What the session layer reports: a Share failure, or a refusal to call Share at all.
+/// What the session layer reports: a Share call that failed, or a call it refused to make.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum UpstreamError {
     #[error(transparent)]
     Share(#[from] ShareError),
-    /// A recent login was rejected; no login is tried before `until`.
-    #[error("login paused until {until} after: {cause}")]
+    /// Share rejected a recent login; no login is tried before `until`.
+    #[error("no login before {until} after: {cause}")]
     LoginBlocked {
         until: DateTime<Utc>,
         cause: ShareError,
     },
+    /// Recent transient faults; no Share call before `until`.
+    #[error("Share calls paused until {until} after: {cause}")]
+    BackingOff {
+        until: DateTime<Utc>,
+        cause: ShareError,
+    },
+    /// A new session is needed but the last login was less than `min_interval` ago.
+    #[error("a new Share login is needed, and the last one was too recent; next login at {until}")]
+    LoginThrottled { until: DateTime<Utc> },
 }
 
-const FIRST_LOGIN_BACKOFF: Duration = Duration::from_secs(5 * 60);
-const MAX_LOGIN_BACKOFF: Duration = Duration::from_secs(60 * 60);
-const LOCKOUT_BACKOFF: Duration = Duration::from_secs(30 * 60);
+impl UpstreamError {
+    /// The Share failure behind this error, if there was one.
+    pub fn cause(&self) -> Option<&ShareError> {
+        match self {
+            UpstreamError::Share(cause)
+            | UpstreamError::LoginBlocked { cause, .. }
+            | UpstreamError::BackingOff { cause, .. } => Some(cause),
+            UpstreamError::LoginThrottled { .. } => None,
+        }
+    }
 
-/// How long to wait before the next login after `rejections` rejected logins in a row:
-/// doubling from 5 min to 1 h, and at least 30 min once Share has locked the account.
-pub fn login_backoff(rejections: u32, cause: &ShareError) -> Duration {
-    let doublings = rejections.saturating_sub(1).min(10);
-    let backoff = FIRST_LOGIN_BACKOFF
-        .saturating_mul(1 << doublings)
-        .min(MAX_LOGIN_BACKOFF);
-    if matches!(cause, ShareError::Locked { .. }) {
-        backoff.max(LOCKOUT_BACKOFF)
-    } else {
-        backoff
+    /// When the service will call Share again, if it decided not to now.
+    pub fn retry_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            UpstreamError::Share(_) => None,
+            UpstreamError::LoginBlocked { until, .. }
+            | UpstreamError::BackingOff { until, .. }
+            | UpstreamError::LoginThrottled { until } => Some(*until),
+        }
     }
 }
 
-struct LoginBlock {
+/// The circuit is open: calls are refused until `until`.
+struct Open {
+    state: CircuitState,
     until: Instant,
     until_utc: DateTime<Utc>,
     cause: ShareError,
@@ -54,8 +71,10 @@ struct LoginBlock {
 struct SessionState {
     account_id: Option<Uuid>,
     session_id: Option<Secret<Uuid>>,
+    last_login: Option<(Instant, DateTime<Utc>)>,
     rejected_logins: u32,
-    block: Option<LoginBlock>,
+    transient_failures: u32,
+    open: Option<Open>,
 }
 
 /// The Share session of one account.
@@ -64,18 +83,26 @@ pub struct AccountSession {
     endpoint: ShareEndpoint,
     login: Login,
     password: Secret<String>,
+    login_policy: LoginPolicy,
+    retry_policy: RetryPolicy,
     // A tokio mutex, held across the Share calls: concurrent callers wait for one login.
     state: tokio::sync::Mutex<SessionState>,
     status: Mutex<AccountStatus>,
 }
 
 impl AccountSession {
-    pub fn new(settings: &AccountSettings) -> Self {
+    pub fn new(
+        settings: &AccountSettings,
+        login_policy: LoginPolicy,
+        retry_policy: RetryPolicy,
+    ) -> Self {
         AccountSession {
             name: settings.name.clone(),
             endpoint: ShareEndpoint::new(settings.region, settings.base_url.clone()),
             login: settings.login.clone(),
             password: settings.password.clone(),
+            login_policy,
+            retry_policy,
             state: tokio::sync::Mutex::new(SessionState::default()),
             status: Mutex::new(AccountStatus::default()),
         }
@@ -95,17 +122,19 @@ impl AccountSession {
         max_count: MaxCount,
     ) -> Result<Vec<Reading>, UpstreamError> {
         let mut state = self.state.lock().await;
-        let result = self
-            .read_locked(&mut state, client, minutes, max_count)
-            .await;
-        let phase = match (&state.block, &state.session_id) {
-            (Some(block), _) if block.until > Instant::now() => SessionPhase::LoginBlocked,
-            (_, Some(_)) => SessionPhase::Active,
-            _ => SessionPhase::None,
+        let result = match refusal(&state) {
+            Some(refused) => Err(refused),
+            None => {
+                self.read_locked(&mut state, client, minutes, max_count)
+                    .await
+            }
         };
-        let blocked_until = state.block.as_ref().map(|b| b.until_utc);
+        self.settle(&mut state, &result);
+        let snapshot = snapshot(&state);
         drop(state);
-        self.update_status(|s| s.record(phase, blocked_until, result.as_ref().err()));
+        if let Ok(mut status) = self.status.lock() {
+            status.record(snapshot, result.as_ref().err());
+        }
         result
     }
 
@@ -144,20 +173,54 @@ impl AccountSession {
         }
     }
 
+    /// Closes the circuit after a success; opens it for a back-off after a transient fault.
+    fn settle(&self, state: &mut SessionState, result: &Result<Vec<Reading>, UpstreamError>) {
+        match result {
+            Ok(_) => {
+                state.transient_failures = 0;
+                state.open = None;
+            }
+            Err(UpstreamError::Share(cause)) if !cause.blocks_login() => {
+                state.transient_failures = state.transient_failures.saturating_add(1);
+                let backoff = self
+                    .retry_policy
+                    .backoff(state.transient_failures, random_unit());
+                if !backoff.is_zero() {
+                    log::warn!(
+                        "account {}: {cause}; no Share call for {} s (failure {} in a row)",
+                        self.name,
+                        backoff.as_secs(),
+                        state.transient_failures
+                    );
+                }
+                state.open = Some(open_for(CircuitState::BackingOff, backoff, cause.clone()));
+            }
+            Err(_) => {}
+        }
+    }
+
     async fn login(
         &self,
         state: &mut SessionState,
         client: &ShareClient,
     ) -> Result<Secret<Uuid>, UpstreamError> {
-        if let Some(block) = &state.block {
-            if Instant::now() < block.until {
-                return Err(UpstreamError::LoginBlocked {
-                    until: block.until_utc,
-                    cause: block.cause.clone(),
-                });
+        if let Some((last, last_utc)) = state.last_login {
+            let interval = self.login_policy.min_interval;
+            if last.elapsed() < interval {
+                let until = last_utc
+                    + chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::MAX);
+                log::warn!(
+                    "account {}: a new login is needed but the last was under {} s ago",
+                    self.name,
+                    interval.as_secs()
+                );
+                return Err(UpstreamError::LoginThrottled { until });
             }
         }
-        self.update_status(|s| s.logins += 1);
+        state.last_login = Some((Instant::now(), Utc::now()));
+        if let Ok(mut status) = self.status.lock() {
+            status.logins += 1;
+        }
         let result = match self.account_id(state, client).await {
             Ok(account_id) => {
                 client
@@ -171,27 +234,26 @@ impl AccountSession {
                 log::info!("account {}: logged in to Share", self.name);
                 state.session_id = Some(session.clone());
                 state.rejected_logins = 0;
-                state.block = None;
                 Ok(session)
             }
             Err(cause) if cause.blocks_login() => {
-                state.rejected_logins += 1;
-                let backoff = login_backoff(state.rejected_logins, &cause);
-                let until_utc = Utc::now()
-                    + chrono::Duration::from_std(backoff).unwrap_or(chrono::Duration::MAX);
+                state.rejected_logins = state.rejected_logins.saturating_add(1);
+                let backoff = self
+                    .login_policy
+                    .rejected_backoff(state.rejected_logins, &cause);
+                let open = open_for(CircuitState::LoginBlocked, backoff, cause);
                 log::warn!(
-                    "account {}: Share refused the login ({cause}); no new login before {until_utc}",
-                    self.name
+                    "account {}: Share refused the login ({}); no new login before {}",
+                    self.name,
+                    open.cause,
+                    open.until_utc
                 );
-                state.block = Some(LoginBlock {
-                    until: Instant::now() + backoff,
-                    until_utc,
-                    cause: cause.clone(),
-                });
-                Err(UpstreamError::LoginBlocked {
-                    until: until_utc,
-                    cause,
-                })
+                let refused = UpstreamError::LoginBlocked {
+                    until: open.until_utc,
+                    cause: open.cause.clone(),
+                };
+                state.open = Some(open);
+                Err(refused)
             }
             Err(other) => {
                 log::warn!("account {}: login failed: {other}", self.name);
@@ -220,39 +282,39 @@ impl AccountSession {
         state.account_id = Some(id);
         Ok(id)
     }
+}
 
-    fn update_status(&self, change: impl FnOnce(&mut AccountStatus)) {
-        if let Ok(mut status) = self.status.lock() {
-            change(&mut status);
-        }
+fn open_for(state: CircuitState, backoff: std::time::Duration, cause: ShareError) -> Open {
+    Open {
+        state,
+        until: Instant::now() + backoff,
+        until_utc: Utc::now()
+            + chrono::Duration::from_std(backoff).unwrap_or(chrono::Duration::MAX),
+        cause,
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The answer to give without calling Share, while the circuit is open.
+fn refusal(state: &SessionState) -> Option<UpstreamError> {
+    let open = state.open.as_ref().filter(|o| o.until > Instant::now())?;
+    let (until, cause) = (open.until_utc, open.cause.clone());
+    Some(match open.state {
+        CircuitState::LoginBlocked => UpstreamError::LoginBlocked { until, cause },
+        _ => UpstreamError::BackingOff { until, cause },
+    })
+}
 
-    fn rejected() -> ShareError {
-        ShareError::CredentialsRejected {
-            code: "AccountPasswordInvalid".into(),
-        }
-    }
-
-    #[test]
-    fn login_backoff_doubles_from_5_minutes_to_an_hour() {
-        let minutes: Vec<u64> = (1..=6)
-            .map(|n| login_backoff(n, &rejected()).as_secs() / 60)
-            .collect();
-        assert_eq!(minutes, [5, 10, 20, 40, 60, 60]);
-        assert_eq!(login_backoff(u32::MAX, &rejected()).as_secs(), 3600);
-    }
-
-    #[test]
-    fn a_lockout_waits_at_least_30_minutes() {
-        let locked = ShareError::Locked {
-            code: "SSO_AuthenticateMaxAttemptsExceeed".into(),
-        };
-        assert_eq!(login_backoff(1, &locked).as_secs(), 30 * 60);
-        assert_eq!(login_backoff(5, &locked).as_secs(), 60 * 60);
+/// What `/accounts` shows of the session and circuit.
+fn snapshot(state: &SessionState) -> crate::status::Snapshot {
+    let open = state.open.as_ref().filter(|o| o.until > Instant::now());
+    crate::status::Snapshot {
+        phase: match (open, &state.session_id) {
+            (Some(o), _) if o.state == CircuitState::LoginBlocked => SessionPhase::LoginBlocked,
+            (_, Some(_)) => SessionPhase::Active,
+            _ => SessionPhase::None,
+        },
+        circuit: open.map_or(CircuitState::Closed, |o| o.state),
+        next_attempt_at: open.map(|o| o.until_utc),
+        consecutive_failures: state.transient_failures.max(state.rejected_logins),
     }
 }

@@ -40,7 +40,7 @@ impl Application {
         install_crypto_provider();
         let addr = listener.local_addr()?;
         let state = web::Data::new(AppState {
-            accounts: Accounts::new(&settings.accounts, settings.cache_ttl),
+            accounts: Accounts::new(settings),
         });
         let spec = crate::openapi::document();
         let timeout = settings.upstream_timeout;

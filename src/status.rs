@@ -12,31 +12,56 @@ pub enum SessionPhase {
     None,
     /// A session is held and was valid at the last read.
     Active,
-    /// Share rejected the last login; no login is tried before `login_blocked_until`.
+    /// Share rejected the last login; no login is tried before the circuit's next attempt.
     LoginBlocked,
+}
+
+/// Whether the service calls Share for this account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CircuitState {
+    /// Calls go through.
+    #[default]
+    Closed,
+    /// Transient faults: no call before the next attempt.
+    BackingOff,
+    /// Share rejected the credentials or locked the account: no login before the next attempt.
+    LoginBlocked,
+}
+
+/// The session layer's state after one read.
+#[derive(Clone, Copy, Debug)]
+pub struct Snapshot {
+    pub phase: SessionPhase,
+    pub circuit: CircuitState,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
 }
 
 /// The latest outcome of the account's upstream calls.
 #[derive(Clone, Debug, Default)]
 pub struct AccountStatus {
     pub phase: SessionPhase,
+    pub circuit: CircuitState,
+    /// When the circuit entered its current state (unset until the first read).
+    pub circuit_since: Option<DateTime<Utc>>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
     pub last_success_at: Option<DateTime<Utc>>,
     pub last_error: Option<(DateTime<Utc>, UpstreamError)>,
-    pub login_blocked_until: Option<DateTime<Utc>>,
     /// Login attempts since start (each may be one or two Share calls).
     pub logins: u64,
 }
 
 impl AccountStatus {
-    pub fn record(
-        &mut self,
-        phase: SessionPhase,
-        blocked_until: Option<DateTime<Utc>>,
-        error: Option<&UpstreamError>,
-    ) {
+    pub fn record(&mut self, snapshot: Snapshot, error: Option<&UpstreamError>) {
         let now = Utc::now();
-        self.phase = phase;
-        self.login_blocked_until = blocked_until.filter(|until| *until > now);
+        if self.circuit_since.is_none() || self.circuit != snapshot.circuit {
+            self.circuit_since = Some(now);
+        }
+        self.phase = snapshot.phase;
+        self.circuit = snapshot.circuit;
+        self.next_attempt_at = snapshot.next_attempt_at;
+        self.consecutive_failures = snapshot.consecutive_failures;
         match error {
             None => self.last_success_at = Some(now),
             Some(e) => self.last_error = Some((now, e.clone())),

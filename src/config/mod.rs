@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 pub use self::error::ConfigError;
 use crate::domain::{AccountName, Region, Secret};
+use crate::policy::{LoginPolicy, RetryPolicy};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const DEFAULT_TTL_SECONDS: u64 = 60;
@@ -25,6 +26,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub cache_ttl: Duration,
     pub upstream_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub login: LoginPolicy,
     pub accounts: Vec<AccountSettings>,
 }
 
@@ -55,6 +58,7 @@ struct RawFile {
     listen: Option<String>,
     cache: Option<RawCache>,
     upstream: Option<RawUpstream>,
+    login: Option<RawLogin>,
     #[serde(default)]
     accounts: Vec<toml::Table>,
 }
@@ -65,10 +69,21 @@ struct RawCache {
     ttl_seconds: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawUpstream {
     timeout_seconds: Option<u64>,
+    retry_initial_seconds: Option<u64>,
+    retry_max_seconds: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLogin {
+    backoff_initial_seconds: Option<u64>,
+    backoff_max_seconds: Option<u64>,
+    lockout_wait_seconds: Option<u64>,
+    min_interval_seconds: Option<u64>,
 }
 
 impl Settings {
@@ -93,6 +108,7 @@ impl Settings {
                 listen: None,
                 cache: None,
                 upstream: None,
+                login: None,
                 accounts: Vec::new(),
             },
         };
@@ -107,6 +123,57 @@ impl Settings {
             accounts.push(from_env);
         }
         check_unique(&accounts)?;
+        let upstream = raw.upstream.unwrap_or_default();
+        let login = raw.login.unwrap_or_default();
+        let retry_defaults = RetryPolicy::default();
+        let login_defaults = LoginPolicy::default();
+        let secs = |d: Duration| d.as_secs();
+        let retry = RetryPolicy {
+            initial: seconds(
+                upstream.retry_initial_seconds,
+                secs(retry_defaults.initial),
+                1..=600,
+                "upstream.retry_initial_seconds",
+            )?,
+            max: seconds(
+                upstream.retry_max_seconds,
+                secs(retry_defaults.max),
+                1..=3600,
+                "upstream.retry_max_seconds",
+            )?,
+        };
+        let login = LoginPolicy {
+            rejected_initial: seconds(
+                login.backoff_initial_seconds,
+                secs(login_defaults.rejected_initial),
+                60..=86_400,
+                "login.backoff_initial_seconds",
+            )?,
+            rejected_max: seconds(
+                login.backoff_max_seconds,
+                secs(login_defaults.rejected_max),
+                60..=86_400,
+                "login.backoff_max_seconds",
+            )?,
+            lockout_wait: seconds(
+                login.lockout_wait_seconds,
+                secs(login_defaults.lockout_wait),
+                1800..=86_400,
+                "login.lockout_wait_seconds",
+            )?,
+            min_interval: seconds(
+                login.min_interval_seconds,
+                secs(login_defaults.min_interval),
+                10..=3600,
+                "login.min_interval_seconds",
+            )?,
+        };
+        ordered(retry.initial, retry.max, "upstream.retry_max_seconds")?;
+        ordered(
+            login.rejected_initial,
+            login.rejected_max,
+            "login.backoff_max_seconds",
+        )?;
         Ok(Settings {
             listen: parse_listen(raw.listen.as_deref().unwrap_or(DEFAULT_LISTEN), "listen")?,
             cache_ttl: seconds(
@@ -116,12 +183,25 @@ impl Settings {
                 "cache.ttl_seconds",
             )?,
             upstream_timeout: seconds(
-                raw.upstream.and_then(|u| u.timeout_seconds),
+                upstream.timeout_seconds,
                 DEFAULT_TIMEOUT_SECONDS,
                 1..=120,
                 "upstream.timeout_seconds",
             )?,
+            retry,
+            login,
             accounts,
+        })
+    }
+}
+
+fn ordered(low: Duration, high: Duration, key: &str) -> Result<(), ConfigError> {
+    if low <= high {
+        Ok(())
+    } else {
+        Err(ConfigError::Key {
+            key: key.to_owned(),
+            message: "must not be smaller than the matching initial value".to_owned(),
         })
     }
 }

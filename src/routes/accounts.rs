@@ -10,14 +10,16 @@ use crate::accounts::{Account, LoginKind};
 use crate::domain::Region;
 use crate::error::ApiError;
 use crate::startup::AppState;
-use crate::status::SessionPhase;
+use crate::status::{CircuitState, SessionPhase};
 
 /// A configured account and the state of its Share session.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "name": "alice", "region": "us", "login": "username", "simulated": false,
     "session": "active", "logins": 1,
-    "last_success_at": "2026-11-26T08:00:00Z", "last_error": null, "login_blocked_until": null
+    "last_success_at": "2026-11-26T08:00:00Z", "last_error": null,
+    "circuit": {"state": "closed", "since": "2026-11-26T07:55:00Z", "next_attempt_at": null,
+                "last_code": null, "consecutive_failures": 0}
 }))]
 pub struct AccountView {
     /// The name to pass as `?account=`.
@@ -36,8 +38,26 @@ pub struct AccountView {
     pub last_success_at: Option<DateTime<Utc>>,
     /// The last failure talking to Share.
     pub last_error: Option<LastError>,
-    /// No login is attempted before this time.
-    pub login_blocked_until: Option<DateTime<Utc>>,
+    /// Whether the service currently calls Share for this account.
+    pub circuit: CircuitView,
+}
+
+/// The per-account circuit that keeps the service from hammering Share.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CircuitView {
+    /// `closed` (calls go through), `backing_off` (transient faults: no call before
+    /// `next_attempt_at`), or `login_blocked` (Share rejected the credentials or locked the
+    /// account: no login before `next_attempt_at`).
+    pub state: String,
+    /// When the circuit entered this state (null before the first request).
+    pub since: Option<DateTime<Utc>>,
+    /// The earliest time Share will be called again, while the circuit is open.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The last failure's code: Share's own `Code` (e.g. `AccountPasswordInvalid`), or
+    /// `timeout`, `connection_failed`, `unreadable_response`, `HTTP <status>`.
+    pub last_code: Option<String>,
+    /// Failures in a row (rejected logins, or transient faults).
+    pub consecutive_failures: u32,
 }
 
 /// A past upstream failure, as the `code` and `detail` a request got then.
@@ -51,6 +71,11 @@ pub struct LastError {
 impl AccountView {
     fn of(account: &Account) -> AccountView {
         let status = account.status();
+        let last_code = status
+            .last_error
+            .as_ref()
+            .and_then(|(_, e)| e.cause())
+            .map(|cause| cause.code());
         let last_error = status.last_error.map(|(at, error)| {
             let api = ApiError::Upstream {
                 account: account.name.clone(),
@@ -79,8 +104,19 @@ impl AccountView {
             .to_owned(),
             logins: status.logins,
             last_success_at: status.last_success_at,
+            circuit: CircuitView {
+                state: match status.circuit {
+                    CircuitState::Closed => "closed",
+                    CircuitState::BackingOff => "backing_off",
+                    CircuitState::LoginBlocked => "login_blocked",
+                }
+                .to_owned(),
+                since: status.circuit_since,
+                next_attempt_at: status.next_attempt_at,
+                last_code,
+                consecutive_failures: status.consecutive_failures,
+            },
             last_error,
-            login_blocked_until: status.login_blocked_until,
         }
     }
 }

@@ -2,8 +2,8 @@
 //! day of readings, so any mix of queries costs at most one Share read per account per TTL.
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::Utc;
+use actix_web::{get, web, HttpRequest, HttpResponse, HttpResponseBuilder};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,19 +11,23 @@ use std::sync::Arc;
 
 use super::query::QueryParams;
 use super::resolve_account;
-use crate::accounts::Account;
+use crate::accounts::{Account, Freshness, Served};
 use crate::domain::{MaxCount, Minutes, Reading};
 use crate::error::{ApiError, ReadingErrors};
 use crate::share::ShareClient;
 use crate::startup::AppState;
-use crate::window::Window;
+use crate::window::CURRENT_MAX_AGE_MINUTES;
+
+/// The `Cache-Status` header (RFC 9211) and this service's name in it.
+const CACHE_STATUS: &str = "cache-status";
+const CACHE_NAME: &str = "dexcom-share-proxy";
 
 /// A glucose reading, with the same fields and meanings as pydexcom's `GlucoseReading`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "value": 85, "mg_dl": 85, "mmol_l": 4.7, "trend": 4, "trend_direction": "Flat",
     "trend_description": "steady", "trend_arrow": "→",
-    "datetime": "2025-04-19T12:43:33.817-04:00"
+    "datetime": "2025-04-19T12:43:33.817-04:00", "age_seconds": 134, "stale": false
 }))]
 pub struct ReadingBody {
     /// Glucose in mg/dL (same as `mg_dl`).
@@ -44,10 +48,16 @@ pub struct ReadingBody {
     pub trend_arrow: String,
     /// When the reading was taken (RFC 3339), in the UTC offset Share reported for it.
     pub datetime: String,
+    /// Seconds since the reading was taken, when this response was made.
+    pub age_seconds: u64,
+    /// True when the reading is more than 10 minutes old (`age_seconds` > 600): the same rule
+    /// that makes `/readings/current` answer 204.
+    pub stale: bool,
 }
 
-impl From<&Reading> for ReadingBody {
-    fn from(r: &Reading) -> Self {
+impl ReadingBody {
+    pub fn new(r: &Reading, now: DateTime<Utc>) -> Self {
+        let age = (now - r.time.with_timezone(&Utc)).num_seconds().max(0);
         ReadingBody {
             value: r.mg_dl,
             mg_dl: r.mg_dl,
@@ -57,6 +67,8 @@ impl From<&Reading> for ReadingBody {
             trend_description: r.trend.description().to_owned(),
             trend_arrow: r.trend.arrow().to_owned(),
             datetime: r.time.to_rfc3339(),
+            age_seconds: age.unsigned_abs(),
+            stale: age > CURRENT_MAX_AGE_MINUTES * 60,
         }
     }
 }
@@ -89,11 +101,21 @@ pub struct AccountParam {
 ///
 /// Answered from a cached copy of the last 24 hours that is refreshed from Dexcom Share at
 /// most once per `cache.ttl_seconds`; readings arrive every 5 minutes.
+///
+/// **Stale but honest:** when Share fails and a copy fetched within the last day is held,
+/// that copy answers (200, or 204 for `/readings/latest` and `/readings/current`) with
+/// `Cache-Status: dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>`
+/// and `Age` (seconds since the copy was fetched). Windows are always judged against each
+/// reading's own time, and every reading carries `age_seconds` and `stale` (true when older
+/// than 10 minutes). Only when nothing usable is held does the error status come back.
 #[utoipa::path(
     tag = "readings",
     params(ReadingsParams),
     responses(
-        (status = 200, description = "Readings, newest first (may be empty)", body = [ReadingBody]),
+        (status = 200, description = "Readings, newest first (may be empty)", body = [ReadingBody], headers(
+            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
+            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+        )),
         ReadingErrors,
     )
 )]
@@ -112,22 +134,32 @@ pub async fn list(
     let max_count = query
         .parsed("max_count", MaxCount::parse, ApiError::MaxCountInvalid)?
         .unwrap_or(MaxCount::FULL_DAY);
-    let window = window(&account, &client).await?;
-    let body: Vec<ReadingBody> = window
-        .recent(Utc::now(), minutes, max_count)
+    let served = served(&account, &client).await?;
+    let now = Utc::now();
+    let body: Vec<ReadingBody> = served
+        .window
+        .recent(now, minutes, max_count)
         .iter()
-        .map(ReadingBody::from)
+        .map(|r| ReadingBody::new(r, now))
         .collect();
-    Ok(no_store(HttpResponse::Ok()).json(body))
+    Ok(headers(HttpResponse::Ok(), &account, &served, now).json(body))
 }
 
 /// The newest reading of the last 24 hours, or 204 when there is none.
+///
+/// Served stale, as described for `/readings`, when Share fails.
 #[utoipa::path(
     tag = "readings",
     params(AccountParam),
     responses(
-        (status = 200, description = "The newest reading", body = ReadingBody),
-        (status = 204, description = "No reading in the last 24 hours"),
+        (status = 200, description = "The newest reading", body = ReadingBody, headers(
+            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
+            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+        )),
+        (status = 204, description = "No reading in the last 24 hours", headers(
+            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
+            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+        )),
         ReadingErrors,
     )
 )]
@@ -139,20 +171,28 @@ pub async fn latest(
 ) -> Result<HttpResponse, ApiError> {
     let query = QueryParams::parse(req.query_string())?;
     let account = resolve_account(&req, &state.accounts, &query)?;
-    let window = window(&account, &client).await?;
-    Ok(one(window.latest(Utc::now())))
+    let served = served(&account, &client).await?;
+    let now = Utc::now();
+    Ok(one(served.window.latest(now), &account, &served, now))
 }
 
 /// The newest reading if it was taken in the last 10 minutes, or 204.
 ///
 /// The age is judged by the reading's own time, so a sensor or phone that stopped uploading
-/// turns this into 204 after 10 minutes even while Share still answers.
+/// turns this into 204 after 10 minutes even while Share still answers, and a copy served
+/// stale (see `/readings`) turns 204 by the same rule.
 #[utoipa::path(
     tag = "readings",
     params(AccountParam),
     responses(
-        (status = 200, description = "The current reading", body = ReadingBody),
-        (status = 204, description = "No reading in the last 10 minutes"),
+        (status = 200, description = "The current reading", body = ReadingBody, headers(
+            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
+            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+        )),
+        (status = 204, description = "No reading in the last 10 minutes", headers(
+            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
+            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+        )),
         ReadingErrors,
     )
 )]
@@ -164,11 +204,12 @@ pub async fn current(
 ) -> Result<HttpResponse, ApiError> {
     let query = QueryParams::parse(req.query_string())?;
     let account = resolve_account(&req, &state.accounts, &query)?;
-    let window = window(&account, &client).await?;
-    Ok(one(window.current(Utc::now())))
+    let served = served(&account, &client).await?;
+    let now = Utc::now();
+    Ok(one(served.window.current(now), &account, &served, now))
 }
 
-async fn window(account: &Account, client: &ShareClient) -> Result<Arc<Window>, ApiError> {
+async fn served(account: &Account, client: &ShareClient) -> Result<Served, ApiError> {
     account
         .window(client)
         .await
@@ -178,15 +219,47 @@ async fn window(account: &Account, client: &ShareClient) -> Result<Arc<Window>, 
         })
 }
 
-fn one(reading: Option<&Reading>) -> HttpResponse {
+fn one(
+    reading: Option<&Reading>,
+    account: &Account,
+    served: &Served,
+    now: DateTime<Utc>,
+) -> HttpResponse {
     match reading {
-        Some(r) => no_store(HttpResponse::Ok()).json(ReadingBody::from(r)),
-        None => no_store(HttpResponse::NoContent()).finish(),
+        Some(r) => headers(HttpResponse::Ok(), account, served, now).json(ReadingBody::new(r, now)),
+        None => headers(HttpResponse::NoContent(), account, served, now).finish(),
     }
 }
 
-/// Health data: no shared cache may keep it.
-fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
-    builder.insert_header((header::CACHE_CONTROL, "no-store"));
+/// `Cache-Control: no-store` (health data: no shared cache may keep it), `Age` (seconds since
+/// the data was fetched from Share) and an RFC 9211 `Cache-Status` that says whether it was
+/// fetched now, served from the cache, or served stale because Share failed.
+fn headers(
+    mut builder: HttpResponseBuilder,
+    account: &Account,
+    served: &Served,
+    now: DateTime<Utc>,
+) -> HttpResponseBuilder {
+    let age = (now - served.window.fetched_at()).num_seconds().max(0);
+    let ttl_left = i64::try_from(account.ttl().as_secs()).unwrap_or(i64::MAX) - age;
+    let status = match &served.freshness {
+        Freshness::Fetched => format!("{CACHE_NAME}; fwd=miss; stored"),
+        Freshness::Cached => format!("{CACHE_NAME}; hit; ttl={ttl_left}"),
+        Freshness::Stale(error) => {
+            let code = ApiError::Upstream {
+                account: account.name.clone(),
+                error: Arc::clone(error),
+            }
+            .code();
+            format!(
+                "{CACHE_NAME}; hit; ttl={}; fwd=stale; detail={code}",
+                ttl_left.min(-1)
+            )
+        }
+    };
+    builder
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::AGE, age.to_string()))
+        .insert_header((CACHE_STATUS, status));
     builder
 }

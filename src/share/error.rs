@@ -39,6 +39,21 @@ pub enum ShareError {
 impl ShareError {
     /// A login answered with this error must not be repeated before a back-off has passed:
     /// repeating it is what makes Dexcom lock the account.
+    /// A short name for `/accounts`: Share's own `Code` when it sent one.
+    pub fn code(&self) -> String {
+        match self {
+            ShareError::CredentialsRejected { code }
+            | ShareError::Locked { code }
+            | ShareError::SessionExpired { code }
+            | ShareError::SessionRejectedAfterLogin { code }
+            | ShareError::Fault { code, .. } => code.clone(),
+            ShareError::Status { status, .. } => format!("HTTP {status}"),
+            ShareError::Decode(_) => "unreadable_response".to_owned(),
+            ShareError::Timeout { .. } => "timeout".to_owned(),
+            ShareError::Transport(_) => "connection_failed".to_owned(),
+        }
+    }
+
     pub fn blocks_login(&self) -> bool {
         matches!(
             self,

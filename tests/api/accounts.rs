@@ -50,5 +50,12 @@ async fn accounts_show_state_but_never_secrets() {
     assert_eq!(carol["region"], "ous");
     assert_eq!(carol["session"], "login_blocked");
     assert_eq!(carol["last_error"]["code"], "upstream_auth_failed");
-    assert!(carol["login_blocked_until"].is_string());
+    assert_eq!(carol["circuit"]["state"], "login_blocked");
+    assert_eq!(carol["circuit"]["last_code"], "AccountPasswordInvalid");
+    assert_eq!(carol["circuit"]["consecutive_failures"], 1);
+    assert!(carol["circuit"]["next_attempt_at"].is_string());
+    assert!(carol["circuit"]["since"].is_string());
+    assert_eq!(alice["circuit"]["state"], "closed");
+    assert!(alice["circuit"]["next_attempt_at"].is_null());
+    assert!(bob["circuit"]["since"].is_null());
 }

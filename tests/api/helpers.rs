@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use awc::http::header::HeaderMap;
 use dexcom_share_proxy::config::{AccountSettings, Login, Settings};
 use dexcom_share_proxy::domain::{AccountName, Region, Secret};
+use dexcom_share_proxy::policy::{LoginPolicy, RetryPolicy};
 use dexcom_share_proxy::simulator::{Endpoint, SimAccount, SimControl, Simulator, SimulatorConfig};
 use dexcom_share_proxy::startup::Application;
 use serde_json::Value;
@@ -122,6 +123,8 @@ pub struct Options {
     pub accounts: fn(&str) -> Vec<AccountSettings>,
     pub ttl: Duration,
     pub timeout: Duration,
+    pub retry: RetryPolicy,
+    pub login: LoginPolicy,
 }
 
 impl Default for Options {
@@ -131,6 +134,16 @@ impl Default for Options {
             accounts: |url| vec![alice(url)],
             ttl: Duration::from_secs(60),
             timeout: Duration::from_secs(5),
+            // Most tests look at one fault at a time: no pause after transient faults, no
+            // minimum between logins. The policy tests set them.
+            retry: RetryPolicy {
+                initial: Duration::ZERO,
+                max: Duration::ZERO,
+            },
+            login: LoginPolicy {
+                min_interval: Duration::ZERO,
+                ..LoginPolicy::default()
+            },
         }
     }
 }
@@ -148,6 +161,8 @@ pub async fn spawn(options: Options) -> TestApp {
         listen: "127.0.0.1:0".parse().expect("valid address"),
         cache_ttl: options.ttl,
         upstream_timeout: options.timeout,
+        retry: options.retry,
+        login: options.login,
         accounts: (options.accounts)(&sim_base_url),
     };
     let app = Application::build(&settings).expect("build proxy");
