@@ -5,6 +5,7 @@ mod cli;
 mod helpers;
 mod openapi;
 mod readings;
+mod resilience;
 mod routing;
 mod session;
 mod upstream_faults;
