@@ -24,7 +24,7 @@ pub struct TestApp {
     pub address: String,
     pub sim: SimControl,
     http: awc::Client,
-    _simulator: Simulator,
+    simulator: Option<Simulator>,
 }
 
 pub struct Response {
@@ -175,11 +175,18 @@ pub async fn spawn(options: Options) -> TestApp {
             .timeout(Duration::from_secs(20))
             .disable_redirects()
             .finish(),
-        _simulator: simulator,
+        simulator: Some(simulator),
     }
 }
 
 impl TestApp {
+    /// Stops the simulator: Share becomes unreachable (connection refused).
+    pub async fn stop_simulator(&mut self) {
+        if let Some(simulator) = self.simulator.take() {
+            simulator.stop().await;
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.request(awc::http::Method::GET, path).await
     }

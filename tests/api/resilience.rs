@@ -53,19 +53,35 @@ async fn when_share_fails_the_last_good_day_is_served_and_labelled_stale() {
 
     assert_eq!(stale.status, 200);
     let cache_status = stale.header("cache-status").expect("Cache-Status");
-    assert!(cache_status.starts_with("dexcom-share-proxy; hit; ttl=-"), "{cache_status}");
-    assert!(cache_status.ends_with("fwd=stale; detail=upstream_unavailable"), "{cache_status}");
+    assert!(
+        cache_status.starts_with("dexcom-share-proxy; hit; ttl=-"),
+        "{cache_status}"
+    );
+    assert!(
+        cache_status.ends_with("fwd=stale; detail=upstream_unavailable"),
+        "{cache_status}"
+    );
     let age: u64 = stale.header("age").expect("Age").parse().expect("seconds");
     assert!(age >= 1, "{age}");
     let times = |v: &serde_json::Value| -> Vec<serde_json::Value> {
-        v.as_array().expect("array").iter().map(|r| r["datetime"].clone()).collect()
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|r| r["datetime"].clone())
+            .collect()
     };
     assert_eq!(times(&stale.json()), times(&before));
     assert!(stale.json()[0]["age_seconds"].as_u64().is_some());
-    assert_eq!(current.status, 200, "the newest reading is still under 10 minutes old");
+    assert_eq!(
+        current.status, 200,
+        "the newest reading is still under 10 minutes old"
+    );
     assert_eq!(current.json()["stale"], false);
     let (_, _, reads) = app.calls();
-    assert_eq!(reads, 3, "every request past the TTL tries Share (no back-off configured)");
+    assert_eq!(
+        reads, 3,
+        "every request past the TTL tries Share (no back-off configured)"
+    );
 
     app.sim.clear_faults();
     after_ttl().await;
@@ -84,7 +100,10 @@ async fn a_stale_copy_still_turns_current_into_204_after_10_minutes() {
     let latest = app.get("/readings/latest").await;
 
     assert_eq!(current.status, 204);
-    assert!(current.header("cache-status").expect("Cache-Status").contains("fwd=stale"));
+    assert!(current
+        .header("cache-status")
+        .expect("Cache-Status")
+        .contains("fwd=stale"));
     assert_eq!(latest.status, 200);
     let reading = latest.json();
     assert_eq!(reading["stale"], true);
@@ -108,7 +127,11 @@ async fn transient_faults_pause_share_calls_for_the_back_off() {
     for _ in 0..5 {
         let again = app.get("/readings/current").await;
         again.assert_problem(503, "upstream_unavailable");
-        let retry_after: u64 = again.header("retry-after").expect("Retry-After").parse().expect("seconds");
+        let retry_after: u64 = again
+            .header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .expect("seconds");
         assert!((1..=38).contains(&retry_after), "{retry_after}");
     }
 
@@ -143,7 +166,10 @@ async fn logins_are_never_closer_than_the_minimum_interval() {
     for response in [&stale, &again] {
         assert_eq!(response.status, 200);
         let cache_status = response.header("cache-status").expect("Cache-Status");
-        assert!(cache_status.ends_with("detail=upstream_unavailable"), "{cache_status}");
+        assert!(
+            cache_status.ends_with("detail=upstream_unavailable"),
+            "{cache_status}"
+        );
     }
     // One login at start; the expired session is seen once, and no second login happens.
     assert_eq!(app.calls(), (1, 1, 2));
@@ -171,7 +197,11 @@ async fn a_throttled_login_with_nothing_cached_is_503_with_retry_after() {
     let response = app.get("/readings/latest").await;
 
     response.assert_problem(503, "upstream_unavailable");
-    let retry_after: u64 = response.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    let retry_after: u64 = response
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
     assert!((50..=60).contains(&retry_after), "{retry_after}");
     assert_eq!(app.calls(), (1, 1, 1));
 }
@@ -202,15 +232,27 @@ async fn a_rejected_login_shows_in_the_circuit_and_is_answered_without_share() {
         times: None,
     });
 
-    app.get("/readings").await.assert_problem(502, "upstream_auth_failed");
+    app.get("/readings")
+        .await
+        .assert_problem(502, "upstream_auth_failed");
     app.sim.clear_faults();
-    app.get("/readings").await.assert_problem(502, "upstream_auth_failed");
+    app.get("/readings")
+        .await
+        .assert_problem(502, "upstream_auth_failed");
 
-    assert_eq!(app.calls(), (1, 1, 0), "the fixed password is not tried before the back-off");
+    assert_eq!(
+        app.calls(),
+        (1, 1, 0),
+        "the fixed password is not tried before the back-off"
+    );
     let circuit = app.get("/accounts").await.json()[0]["circuit"].clone();
     assert_eq!(circuit["state"], "login_blocked");
-    let next = chrono::DateTime::parse_from_rfc3339(circuit["next_attempt_at"].as_str().expect("time"))
-        .expect("RFC 3339");
+    let next =
+        chrono::DateTime::parse_from_rfc3339(circuit["next_attempt_at"].as_str().expect("time"))
+            .expect("RFC 3339");
     let wait = next.with_timezone(&Utc) - Utc::now();
-    assert!(wait > chrono::Duration::minutes(4) && wait <= chrono::Duration::minutes(5), "{wait}");
+    assert!(
+        wait > chrono::Duration::minutes(4) && wait <= chrono::Duration::minutes(5),
+        "{wait}"
+    );
 }

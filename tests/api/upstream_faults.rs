@@ -112,3 +112,203 @@ async fn legacy_share_formats_are_read() {
     assert_eq!(list.as_array().expect("array").len(), 12);
     assert!(list[0]["trend_direction"].is_string());
 }
+
+/// A Share record `minutes_ago` old, in the current wire format.
+fn record(minutes_ago: i64, value: i64, trend: &str) -> serde_json::Value {
+    let ms = (chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).timestamp_millis();
+    serde_json::json!({
+        "WT": format!("Date({ms})"),
+        "ST": format!("Date({ms})"),
+        "DT": format!("Date({ms}-0400)"),
+        "Value": value,
+        "Trend": trend,
+    })
+}
+
+fn share_answers(status: u16, body: String, content_type: &str) -> Fault {
+    Fault {
+        endpoint: Some(Endpoint::Read),
+        kind: FaultKind::HttpStatus {
+            status,
+            body,
+            content_type: content_type.into(),
+        },
+        times: Some(1),
+    }
+}
+
+/// Bodies that are not what Share promises fail the read: nothing is guessed or skipped, so
+/// no wrong value can be served. Each costs one read, and the next request is served.
+#[actix_web::test]
+async fn unreadable_bodies_fail_the_read_and_are_never_served() {
+    let ok = record(1, 120, "Flat");
+    let cases = [
+        (
+            "500 HTML page",
+            500,
+            "<html><body>Internal error</body></html>".to_owned(),
+            "text/html",
+            503,
+            "upstream_unavailable",
+        ),
+        (
+            "JSON object",
+            200,
+            r#"{"readings":[]}"#.to_owned(),
+            "application/json",
+            502,
+            "upstream_bad_response",
+        ),
+        (
+            "JSON string",
+            200,
+            r#""hello""#.to_owned(),
+            "application/json",
+            502,
+            "upstream_bad_response",
+        ),
+        (
+            "missing Value",
+            200,
+            serde_json::json!([ok, {"DT": "Date(1-0400)", "Trend": "Flat"}]).to_string(),
+            "application/json",
+            502,
+            "upstream_bad_response",
+        ),
+        (
+            "missing DT",
+            200,
+            serde_json::json!([{"Value": 100, "Trend": "Flat"}]).to_string(),
+            "application/json",
+            502,
+            "upstream_bad_response",
+        ),
+        (
+            "bad date",
+            200,
+            serde_json::json!([{"DT": "2026-11-26T10:00:00Z", "Value": 100, "Trend": "Flat"}])
+                .to_string(),
+            "application/json",
+            502,
+            "upstream_bad_response",
+        ),
+        (
+            "unknown trend",
+            200,
+            serde_json::json!([record(1, 100, "Sideways")]).to_string(),
+            "application/json",
+            502,
+            "upstream_bad_response",
+        ),
+        (
+            "value out of range",
+            200,
+            serde_json::json!([record(1, 900, "Flat")]).to_string(),
+            "application/json",
+            502,
+            "upstream_bad_response",
+        ),
+        (
+            "null value",
+            200,
+            serde_json::json!([{"DT": "Date(1-0400)", "Value": null, "Trend": "Flat"}]).to_string(),
+            "application/json",
+            502,
+            "upstream_bad_response",
+        ),
+        (
+            "empty body",
+            200,
+            String::new(),
+            "application/json",
+            502,
+            "upstream_bad_response",
+        ),
+    ];
+    for (label, status, body, content_type, want_status, want_code) in cases {
+        let app = spawn(Options::default()).await;
+        app.sim.inject(share_answers(status, body, content_type));
+
+        app.get("/readings")
+            .await
+            .assert_problem(want_status, want_code);
+
+        assert_eq!(app.calls().2, 1, "{label}");
+        let after = app.get("/readings/current").await;
+        assert_eq!(after.status, 200, "{label}: serves afterwards");
+    }
+}
+
+#[actix_web::test]
+async fn out_of_order_and_duplicate_records_are_served_in_order_once() {
+    let app = spawn(Options::default()).await;
+    let body = serde_json::json!([
+        record(10, 110, "Flat"),
+        record(0, 100, "FortyFiveUp"),
+        record(10, 110, "Flat"),
+        record(5, 105, "Flat"),
+        record(0, 100, "FortyFiveUp"),
+    ]);
+    app.sim
+        .inject(share_answers(200, body.to_string(), "application/json"));
+
+    let list = app.get("/readings").await.json();
+
+    let values: Vec<u64> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["value"].as_u64().expect("value"))
+        .collect();
+    assert_eq!(values, [100, 105, 110]);
+    assert_eq!(list[0]["trend_direction"], "FortyFiveUp");
+    assert_eq!(app.calls().2, 1);
+}
+
+#[actix_web::test]
+async fn a_gap_in_the_trace_stays_a_gap_and_current_follows_the_newest_reading() {
+    let app = spawn(Options::default()).await;
+    let body = serde_json::json!([
+        record(45, 150, "Flat"),
+        record(50, 148, "Flat"),
+        record(55, 146, "Flat")
+    ]);
+    app.sim.inject(Fault {
+        times: None,
+        ..share_answers(200, body.to_string(), "application/json")
+    });
+
+    let last_hour = app.get("/readings?minutes=60").await.json();
+    let last_half_hour = app.get("/readings?minutes=30").await.json();
+    let current = app.get("/readings/current").await;
+    let latest = app.get("/readings/latest").await.json();
+
+    assert_eq!(last_hour.as_array().expect("array").len(), 3);
+    assert!(last_half_hour.as_array().expect("array").is_empty());
+    assert_eq!(current.status, 204);
+    assert_eq!(latest["value"], 150);
+    assert_eq!(latest["stale"], true);
+    assert_eq!(app.calls().2, 1);
+}
+
+#[actix_web::test]
+async fn when_share_goes_away_the_last_good_day_is_served_stale() {
+    let mut app = spawn(Options {
+        ttl: Duration::from_secs(1),
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(app.get("/readings/current").await.status, 200);
+    app.stop_simulator().await;
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+
+    let current = app.get("/readings/current").await;
+
+    assert_eq!(current.status, 200);
+    let cache_status = current.header("cache-status").expect("Cache-Status");
+    assert!(
+        cache_status.ends_with("fwd=stale; detail=upstream_unavailable"),
+        "{cache_status}"
+    );
+    assert_eq!(app.get("/health").await.status, 200);
+}
