@@ -144,3 +144,78 @@ fn uuids_must_be_json_strings() {
         );
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// JSON values shaped like Share records, with every field sometimes missing, mistyped or
+    /// out of range.
+    fn record_like() -> impl Strategy<Value = serde_json::Value> {
+        let date = prop_oneof![
+            any::<i64>().prop_map(|ms| format!("Date({ms})")),
+            (any::<u64>(), -2000i32..2000).prop_map(|(ms, off)| format!("Date({ms}{off:+05})")),
+            any::<u32>().prop_map(|ms| format!("/Date({ms})/")),
+            ".{0,24}",
+        ];
+        let value = prop_oneof![
+            (-10i64..1000).prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            Just(serde_json::Value::Null),
+            ".{0,5}".prop_map(serde_json::Value::from),
+        ];
+        let trend = prop_oneof![
+            (-3i64..14).prop_map(serde_json::Value::from),
+            prop::sample::select(vec!["Flat", "DoubleUp", "NOT COMPUTABLE", "None", "?", ""])
+                .prop_map(serde_json::Value::from),
+            ".{0,12}".prop_map(serde_json::Value::from),
+        ];
+        (
+            prop::option::of(date),
+            prop::option::of(value),
+            prop::option::of(trend),
+        )
+            .prop_map(|(dt, value, trend)| {
+                let mut record = serde_json::Map::new();
+                if let Some(dt) = dt {
+                    record.insert("DT".into(), dt.into());
+                }
+                if let Some(value) = value {
+                    record.insert("Value".into(), value);
+                }
+                if let Some(trend) = trend {
+                    record.insert("Trend".into(), trend);
+                }
+                serde_json::Value::Object(record)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse_readings(&bytes);
+            let _ = parse_uuid(&bytes);
+            let _ = classify(500, &bytes);
+        }
+
+        #[test]
+        fn arbitrary_date_strings_never_panic(raw in ".{0,40}") {
+            let _ = parse_share_date(&raw);
+        }
+
+        #[test]
+        fn record_like_bodies_parse_only_to_valid_readings(records in prop::collection::vec(record_like(), 0..8)) {
+            let body = serde_json::Value::Array(records.clone()).to_string();
+            if let Ok(readings) = parse_readings(body.as_bytes()) {
+                prop_assert_eq!(readings.len(), records.len());
+                for (reading, record) in readings.iter().zip(&records) {
+                    prop_assert!(reading.mg_dl <= 401);
+                    prop_assert_eq!(Some(u64::from(reading.mg_dl)), record["Value"].as_u64());
+                }
+            }
+        }
+    }
+}
