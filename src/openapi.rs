@@ -18,6 +18,8 @@ use crate::routes;
             `X-Simulated-Data: true`: that data is synthetic and must not be used for \
             treatment decisions."
     ),
+    // Referenced only from the shared error responses, which do not register their schemas.
+    components(schemas(crate::error::Problem)),
     tags(
         (name = "readings", description = "Glucose readings of one account"),
         (name = "service", description = "Accounts and service health"),

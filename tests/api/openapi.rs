@@ -65,3 +65,26 @@ async fn the_swagger_ui_is_served_offline() {
     assert!(String::from_utf8_lossy(&init.body).contains("/openapi.json"));
     assert_eq!(app.get("/docs/swagger-ui-bundle.js").await.status, 200);
 }
+
+/// Every `$ref` in the document points at a component that exists.
+#[test]
+fn every_reference_resolves() {
+    fn walk(value: &serde_json::Value, doc: &serde_json::Value, refs: &mut usize) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    let pointer = target.trim_start_matches('#');
+                    assert!(doc.pointer(pointer).is_some(), "unresolvable {target}");
+                    *refs += 1;
+                }
+                map.values().for_each(|v| walk(v, doc, refs));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, doc, refs)),
+            _ => {}
+        }
+    }
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).expect("committed JSON");
+    let mut refs = 0;
+    walk(&doc, &doc, &mut refs);
+    assert!(refs > 10, "{refs} references");
+}
