@@ -16,7 +16,19 @@ use crate::routes;
             `application/problem+json` documents with a stable `code`.\n\n\
             Responses about the built-in simulator's demo account carry the header \
             `X-Simulated-Data: true`: that data is synthetic and must not be used for \
-            treatment decisions."
+            treatment decisions.\n\n\
+            **Upstream policy.** Share errors are classified by Share's `Code`, never by HTTP \
+            status. A login Share rejected is not repeated for 5 min, doubling to 1 h (at least \
+            30 min after the lockout code); two logins of one account are never closer than \
+            60 s; transient faults (timeouts, connection errors, 5xx/429 pages, unknown codes, \
+            unreadable bodies) pause Share calls for 5 s doubling to 5 min, with jitter. While \
+            calls are paused, answers come without a Share call, with `Retry-After` on errors. \
+            The state shows in `GET /accounts` under `circuit`.\n\n\
+            **Stale but honest.** When Share fails and a copy of the last day fetched within \
+            24 h is held, it answers, labelled by `Cache-Status: dexcom-share-proxy; hit; \
+            ttl=<negative>; fwd=stale; detail=<error code>` and `Age`; every reading carries \
+            `age_seconds` and `stale` (older than 10 min). A Share record that cannot be read \
+            exactly fails the whole read (`upstream_bad_response`): no value is ever guessed."
     ),
     // Referenced only from the shared error responses, which do not register their schemas.
     components(schemas(crate::error::Problem)),
