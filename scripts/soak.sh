@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Soak test (not in CI): a release proxy in front of the simulator for DURATION seconds
+# (default 600) under steady client load, with a random upstream fault injected every few
+# seconds. Ends with: panics (must be 0), whether the proxy still serves, Share logins per
+# account (bounded by login.min_interval_seconds), and the proxy's memory over time.
+#   scripts/soak.sh            # 10 minutes
+#   DURATION=120 scripts/soak.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-600}"
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+echo "soak: logs and samples in $work"
+
+cargo build --quiet --release --bin dexcom-share-proxy --bin share-simulator
+
+cat >"$work/sim.toml" <<TOML
+[[accounts]]
+username = "alice@example.com"
+account_id = "0b7c4f8e-2a1d-4c3b-9e5f-6a7b8c9d0e1f"
+password = "alice-soak-password"
+utc_offset_minutes = -240
+[[accounts]]
+username = "bob"
+account_id = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b"
+password = "bob-soak-password"
+utc_offset_minutes = 60
+TOML
+./target/release/share-simulator --config "$work/sim.toml" --listen 127.0.0.1:0 >"$work/sim.out" 2>"$work/sim.err" &
+pids+=($!)
+sim=""
+for _ in $(seq 100); do
+  sim="$(head -n1 "$work/sim.out" 2>/dev/null | sed -n 's/^share-simulator listening on //p')"
+  [ -n "$sim" ] && break; sleep 0.1
+done
+[ -n "$sim" ] || { echo "soak: simulator did not start" >&2; exit 1; }
+control="${sim%/ShareWebServices/Services/}/simulator"
+
+cat >"$work/proxy.toml" <<TOML
+[cache]
+ttl_seconds = 5
+[upstream]
+timeout_seconds = 2
+[[accounts]]
+name = "alice"
+username = "alice@example.com"
+password = "alice-soak-password"
+base_url = "$sim"
+[[accounts]]
+name = "bob"
+account_id = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b"
+password = "bob-soak-password"
+base_url = "$sim"
+TOML
+RUST_LOG=warn,dexcom_share_proxy=info ./target/release/dexcom-share-proxy --config "$work/proxy.toml" --listen 127.0.0.1:0 \
+  >"$work/proxy.out" 2>"$work/proxy.err" &
+proxy_pid=$!
+pids+=("$proxy_pid")
+proxy=""
+for _ in $(seq 100); do
+  proxy="$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/proxy.err" | head -n1)"
+  [ -n "$proxy" ] && break; sleep 0.1
+done
+[ -n "$proxy" ] || { echo "soak: proxy did not start" >&2; cat "$work/proxy.err" >&2; exit 1; }
+echo "soak: proxy $proxy, simulator $sim, ${DURATION}s"
+
+end=$(( $(date +%s) + DURATION ))
+load() {
+  local paths=("/readings?account=alice" "/readings/current?account=alice" "/readings/latest?account=bob"
+               "/readings?account=bob&minutes=30" "/accounts" "/readings?account=alice&max_count=3")
+  local n=0
+  while [ "$(date +%s)" -lt "$end" ]; do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 "$proxy${paths[$((n % ${#paths[@]}))]}" || echo "000"
+    n=$((n + 1))
+  done
+}
+for i in 1 2 3 4; do load >"$work/codes.$i" & pids+=($!); done
+
+faults=(
+  '{"endpoint":"read","times":2,"kind":{"kind":"stall","millis":3000}}'
+  '{"endpoint":"read","times":1,"kind":{"kind":"drop_connection"}}'
+  '{"endpoint":"read","times":1,"kind":{"kind":"malformed_json"}}'
+  '{"endpoint":"read","times":3,"kind":{"kind":"http_status","status":503,"body":"<html>down</html>","content_type":"text/html"}}'
+  '{"endpoint":"read","times":1,"kind":{"kind":"http_status","status":500,"body":"<html>error</html>","content_type":"text/html"}}'
+  '{"endpoint":"read","times":1,"kind":{"kind":"error_code","code":"SessionNotValid"}}'
+  '{"endpoint":"read","times":2,"kind":{"kind":"error_code","code":"SessionIdNotFound"}}'
+  '{"endpoint":"read","times":1,"kind":{"kind":"error_code","code":"SomethingNew"}}'
+  '{"endpoint":"login_by_id","times":1,"kind":{"kind":"stall","millis":3000}}'
+  '{"endpoint":"read","times":1,"kind":{"kind":"http_status","status":200,"body":"{\"not\":\"an array\"}","content_type":"application/json"}}'
+)
+injected=0
+echo "time_s rss_kb" >"$work/rss"
+start=$(date +%s)
+while [ "$(date +%s)" -lt "$end" ]; do
+  choice=$((RANDOM % (${#faults[@]} + 1)))
+  if [ "$choice" -eq "${#faults[@]}" ]; then
+    curl -s -X POST "$control/expire-sessions" >/dev/null
+  else
+    curl -s -X POST -H 'content-type: application/json' -d "${faults[$choice]}" "$control/faults" >/dev/null
+  fi
+  injected=$((injected + 1))
+  echo "$(( $(date +%s) - start )) $(awk '/VmRSS/ {print $2}' "/proc/$proxy_pid/status")" >>"$work/rss"
+  sleep $((2 + RANDOM % 4))
+done
+wait "${pids[@]:2}" 2>/dev/null || true
+
+alive=no
+curl -sf --max-time 5 "$proxy/health" >/dev/null && alive=yes
+panics=$(grep -c "panicked" "$work/proxy.err" || true)
+echo
+echo "soak: faults injected: $injected"
+echo "soak: responses by status: $(cat "$work"/codes.* | sort | uniq -c | tr '\n' ' ')"
+echo "soak: Share calls: $(curl -s "$control/calls")"
+echo "soak: proxy alive at the end: $alive; panics: $panics"
+echo "soak: proxy logins (one or two Share calls each), from its log: $(grep -c 'logged in to Share' "$work/proxy.err" || true)"
+echo "soak: RSS (kB) first/last sample: $(awk 'NR==2 {print $2}' "$work/rss")/$(tail -n1 "$work/rss" | cut -d' ' -f2); min/median/max: $(awk 'NR>1 {print $2}' "$work/rss" | sort -n | awk '{a[NR]=$1} END {print a[1]"/"a[int((NR+1)/2)]"/"a[NR]}')"
+echo "soak: RSS by minute: $(awk 'NR>1 {m=int($1/60); if (!(m in seen)) {seen[m]=1; printf "%dmin:%s ", m, $2}}' "$work/rss")"
+curl -s "$proxy/accounts" | head -c 2000; echo
+[ "$alive" = yes ] && [ "$panics" -eq 0 ]
