@@ -16,7 +16,7 @@ use crate::domain::{MaxCount, Minutes, Reading};
 use crate::error::{ApiError, ReadingErrors};
 use crate::share::ShareClient;
 use crate::startup::AppState;
-use crate::window::CURRENT_MAX_AGE_MINUTES;
+use crate::window::{Window, CURRENT_MAX_AGE_MINUTES};
 
 /// The `Cache-Status` header (RFC 9211) and this service's name in it.
 const CACHE_STATUS: &str = "cache-status";
@@ -169,11 +169,7 @@ pub async fn latest(
     state: web::Data<AppState>,
     client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = QueryParams::parse(req.query_string())?;
-    let account = resolve_account(&req, &state.accounts, &query)?;
-    let served = served(&account, &client).await?;
-    let now = Utc::now();
-    Ok(one(served.window.latest(now), &account, &served, now))
+    one(&req, &state, &client, Window::latest).await
 }
 
 /// The newest reading if it was taken in the last 10 minutes, or 204.
@@ -202,11 +198,7 @@ pub async fn current(
     state: web::Data<AppState>,
     client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = QueryParams::parse(req.query_string())?;
-    let account = resolve_account(&req, &state.accounts, &query)?;
-    let served = served(&account, &client).await?;
-    let now = Utc::now();
-    Ok(one(served.window.current(now), &account, &served, now))
+    one(&req, &state, &client, Window::current).await
 }
 
 async fn served(account: &Account, client: &ShareClient) -> Result<Served, ApiError> {
@@ -219,16 +211,23 @@ async fn served(account: &Account, client: &ShareClient) -> Result<Served, ApiEr
         })
 }
 
-fn one(
-    reading: Option<&Reading>,
-    account: &Account,
-    served: &Served,
-    now: DateTime<Utc>,
-) -> HttpResponse {
-    match reading {
-        Some(r) => headers(HttpResponse::Ok(), account, served, now).json(ReadingBody::new(r, now)),
-        None => headers(HttpResponse::NoContent(), account, served, now).finish(),
-    }
+/// One reading picked from the window (200), or 204 when `pick` finds none.
+async fn one(
+    req: &HttpRequest,
+    state: &AppState,
+    client: &ShareClient,
+    pick: for<'w> fn(&'w Window, DateTime<Utc>) -> Option<&'w Reading>,
+) -> Result<HttpResponse, ApiError> {
+    let query = QueryParams::parse(req.query_string())?;
+    let account = resolve_account(req, &state.accounts, &query)?;
+    let served = served(&account, client).await?;
+    let now = Utc::now();
+    Ok(match pick(&served.window, now) {
+        Some(r) => {
+            headers(HttpResponse::Ok(), &account, &served, now).json(ReadingBody::new(r, now))
+        }
+        None => headers(HttpResponse::NoContent(), &account, &served, now).finish(),
+    })
 }
 
 /// `Cache-Control: no-store` (health data: no shared cache may keep it), `Age` (seconds since
