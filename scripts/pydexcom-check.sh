@@ -14,16 +14,9 @@ target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
 bin="$target_dir/debug/share-simulator"
 
+. scripts/lib.sh
 work="$(mktemp -d)"
-sim_pid=""
-cleanup() {
-    if [[ -n "$sim_pid" ]] && kill -0 "$sim_pid" 2>/dev/null; then
-        kill "$sim_pid" 2>/dev/null || true
-        wait "$sim_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'lib_stop_all; rm -rf "$work"' EXIT
 
 export SHARE_SIMULATOR_USERNAME="pydexcom@example.com"
 export SHARE_SIMULATOR_PASSWORD="pydexcom-Pa55word"
@@ -60,27 +53,8 @@ utc_offset_minutes = -240
 legacy_format = true
 TOML
 
-"$bin" --config "$work/simulator.toml" --listen 127.0.0.1:0 \
-    >"$work/stdout" 2>"$work/stderr" &
-sim_pid=$!
-
-url=""
-for _ in $(seq 1 100); do
-    line="$(head -n 1 "$work/stdout" 2>/dev/null || true)"
-    if [[ "$line" == "share-simulator listening on "* ]]; then
-        url="${line#share-simulator listening on }"
-        break
-    fi
-    if ! kill -0 "$sim_pid" 2>/dev/null; then
-        break
-    fi
-    sleep 0.1
-done
-if [[ -z "$url" ]]; then
-    echo "pydexcom-check: share-simulator did not start" >&2
-    cat "$work/stderr" >&2
-    exit 1
-fi
+lib_start_simulator "$bin" "$work" "$work/simulator.toml"
+url="$SIM_URL"
 echo "pydexcom-check: simulator at $url"
 export SHARE_SIMULATOR_URL="$url"
 
@@ -88,6 +62,6 @@ status=0
 python3 -m pytest -q tests/pydexcom || status=$?
 if [[ $status -ne 0 ]]; then
     echo "pydexcom-check: simulator log:" >&2
-    tail -n 50 "$work/stderr" >&2
+    tail -n 50 "$work/sim.err" >&2
 fi
 exit "$status"

@@ -1,0 +1,47 @@
+# Sourced by the scripts beside it: start the Share simulator and the proxy on free loopback
+# ports, find their URLs in their output, and stop everything on exit.
+
+LIB_PIDS=()
+
+# Kills every process started through this file (call it from the script's EXIT trap).
+lib_stop_all() {
+  local pid
+  for pid in "${LIB_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${LIB_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+
+# lib_wait_for FILE SED_SCRIPT: prints the first line of FILE that SED_SCRIPT prints, waiting
+# up to 10 s for it to appear.
+lib_wait_for() {
+  local file=$1 script=$2 found="" _
+  for _ in $(seq 100); do
+    found="$(sed -n "$script" "$file" 2>/dev/null | head -n1)"
+    [ -n "$found" ] && { echo "$found"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+
+# lib_start_simulator BIN DIR [CONFIG]: sets SIM_URL (the Share base URL) and SIM_CONTROL.
+lib_start_simulator() {
+  local bin=$1 dir=$2 config=${3:-}
+  local args=(--listen 127.0.0.1:0)
+  [ -n "$config" ] && args+=(--config "$config")
+  "$bin" "${args[@]}" >"$dir/sim.out" 2>"$dir/sim.err" &
+  LIB_PIDS+=($!)
+  SIM_URL="$(lib_wait_for "$dir/sim.out" 's/^share-simulator listening on //p')" || {
+    echo "the simulator did not start:" >&2; cat "$dir/sim.err" >&2; return 1; }
+  SIM_CONTROL="${SIM_URL%/ShareWebServices/Services/}/simulator"
+}
+
+# lib_start_proxy BIN DIR CONFIG: sets PROXY_URL and PROXY_PID. Honours RUST_LOG, but keeps
+# this crate's info lines, which announce the address.
+lib_start_proxy() {
+  local bin=$1 dir=$2 config=$3
+  RUST_LOG="${RUST_LOG:-info},dexcom_share_proxy=info" "$bin" --config "$config" --listen 127.0.0.1:0 \
+    >"$dir/proxy.out" 2>"$dir/proxy.err" &
+  PROXY_PID=$!
+  LIB_PIDS+=("$PROXY_PID")
+  PROXY_URL="$(lib_wait_for "$dir/proxy.err" 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p')" || {
+    echo "the proxy did not start:" >&2; cat "$dir/proxy.err" >&2; return 1; }
+}
