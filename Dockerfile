@@ -11,7 +11,7 @@ FROM debian:bookworm-slim
 # webpki roots are compiled in: no CA bundle needed.
 RUN useradd --system --uid 10001 --no-create-home proxy
 COPY --from=build /src/target/release/dexcom-share-proxy /src/target/release/share-simulator /usr/local/bin/
-USER proxy
+USER 10001
 EXPOSE 8080
 ENTRYPOINT ["dexcom-share-proxy"]
 CMD ["--listen", "0.0.0.0:8080"]
