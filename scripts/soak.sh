@@ -9,13 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION="${DURATION:-600}"
+. scripts/lib.sh
 work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
+trap lib_stop_all EXIT
 echo "soak: logs and samples in $work"
 
 cargo build --quiet --release --bin dexcom-share-proxy --bin share-simulator
@@ -32,43 +28,31 @@ account_id = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b"
 password = "bob-soak-password"
 utc_offset_minutes = 60
 TOML
-./target/release/share-simulator --config "$work/sim.toml" --listen 127.0.0.1:0 >"$work/sim.out" 2>"$work/sim.err" &
-pids+=($!)
-sim=""
-for _ in $(seq 100); do
-  sim="$(head -n1 "$work/sim.out" 2>/dev/null | sed -n 's/^share-simulator listening on //p')"
-  [ -n "$sim" ] && break; sleep 0.1
-done
-[ -n "$sim" ] || { echo "soak: simulator did not start" >&2; exit 1; }
-control="${sim%/ShareWebServices/Services/}/simulator"
+lib_start_simulator ./target/release/share-simulator "$work" "$work/sim.toml"
+control="$SIM_CONTROL"
 
+# Short back-off cap, so that recoveries happen many times within the run.
 cat >"$work/proxy.toml" <<TOML
 [cache]
 ttl_seconds = 5
 [upstream]
 timeout_seconds = 2
+retry_max_seconds = 30
 [[accounts]]
 name = "alice"
 username = "alice@example.com"
 password = "alice-soak-password"
-base_url = "$sim"
+base_url = "$SIM_URL"
 [[accounts]]
 name = "bob"
 account_id = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b"
 password = "bob-soak-password"
-base_url = "$sim"
+base_url = "$SIM_URL"
 TOML
-RUST_LOG=warn,dexcom_share_proxy=info ./target/release/dexcom-share-proxy --config "$work/proxy.toml" --listen 127.0.0.1:0 \
-  >"$work/proxy.out" 2>"$work/proxy.err" &
-proxy_pid=$!
-pids+=("$proxy_pid")
-proxy=""
-for _ in $(seq 100); do
-  proxy="$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/proxy.err" | head -n1)"
-  [ -n "$proxy" ] && break; sleep 0.1
-done
-[ -n "$proxy" ] || { echo "soak: proxy did not start" >&2; cat "$work/proxy.err" >&2; exit 1; }
-echo "soak: proxy $proxy, simulator $sim, ${DURATION}s"
+RUST_LOG=warn lib_start_proxy ./target/release/dexcom-share-proxy "$work" "$work/proxy.toml"
+proxy="$PROXY_URL"
+proxy_pid="$PROXY_PID"
+echo "soak: proxy $proxy, simulator $SIM_URL, ${DURATION}s"
 
 end=$(( $(date +%s) + DURATION ))
 load() {
@@ -80,7 +64,8 @@ load() {
     n=$((n + 1))
   done
 }
-for i in 1 2 3 4; do load >"$work/codes.$i" & pids+=($!); done
+loaders=()
+for i in 1 2 3 4; do load >"$work/codes.$i" & loaders+=($!); done
 
 faults=(
   '{"endpoint":"read","times":2,"kind":{"kind":"stall","millis":3000}}'
@@ -98,6 +83,9 @@ injected=0
 echo "time_s rss_kb" >"$work/rss"
 start=$(date +%s)
 while [ "$(date +%s)" -lt "$end" ]; do
+  # At most one fault pending: faults for calls the proxy does not make (it backs off) would
+  # otherwise pile up and keep Share broken for the rest of the run.
+  curl -s -X DELETE "$control/faults" >/dev/null
   choice=$((RANDOM % (${#faults[@]} + 1)))
   if [ "$choice" -eq "${#faults[@]}" ]; then
     curl -s -X POST "$control/expire-sessions" >/dev/null
@@ -106,9 +94,10 @@ while [ "$(date +%s)" -lt "$end" ]; do
   fi
   injected=$((injected + 1))
   echo "$(( $(date +%s) - start )) $(awk '/VmRSS/ {print $2}' "/proc/$proxy_pid/status")" >>"$work/rss"
-  sleep $((2 + RANDOM % 4))
+  sleep $((3 + RANDOM % 5))
 done
-wait "${pids[@]:2}" 2>/dev/null || true
+curl -s -X DELETE "$control/faults" >/dev/null
+wait "${loaders[@]}" 2>/dev/null || true
 
 alive=no
 curl -sf --max-time 5 "$proxy/health" >/dev/null && alive=yes
@@ -116,6 +105,7 @@ panics=$(grep -c "panicked" "$work/proxy.err" || true)
 echo
 echo "soak: faults injected: $injected"
 echo "soak: responses by status: $(cat "$work"/codes.* | sort | uniq -c | tr '\n' ' ')"
+echo "soak: stale answers (Cache-Status fwd=stale) in a final probe: $(curl -s -D - -o /dev/null "$proxy/readings?account=alice" | grep -i '^cache-status' | tr -d '\r')"
 echo "soak: Share calls: $(curl -s "$control/calls")"
 echo "soak: proxy alive at the end: $alive; panics: $panics"
 echo "soak: proxy logins (one or two Share calls each), from its log: $(grep -c 'logged in to Share' "$work/proxy.err" || true)"
