@@ -5,6 +5,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod nightscout;
 pub mod openapi;
 pub mod policy;
 pub mod routes;

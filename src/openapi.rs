@@ -35,6 +35,12 @@ use crate::routes;
     tags(
         (name = "readings", description = "Glucose readings of one account"),
         (name = "service", description = "Accounts and service health"),
+        (name = "nightscout", description = "The read side of the Nightscout REST API, per account \
+            under `/ns/{account}` (a client's \"Nightscout URL\" is `http://host:8080/ns/alice`). \
+            The same paths answer without `.json` (`entries`, `entries/sgv`, `entries/current`: \
+            tab-separated text unless `Accept` asks for JSON; `treatments`, `devicestatus`, \
+            `profile`), and, when exactly one account is configured, at the root \
+            (`/api/v1/entries.json`, `/pebble`, …)."),
     )
 )]
 struct ApiDoc;

@@ -44,12 +44,14 @@ impl Application {
         });
         let spec = crate::openapi::document();
         let timeout = settings.upstream_timeout;
+        let root_aliases = settings.accounts.len() == 1;
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .configure(routes::configure)
                 .split_for_parts();
-            app.app_data(state.clone())
+            app.configure(|config| routes::nightscout::configure_aliases(config, root_aliases))
+                .app_data(state.clone())
                 .app_data(web::Data::new(ShareClient::new(timeout)))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))

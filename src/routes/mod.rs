@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod health;
+pub mod nightscout;
 pub mod query;
 pub mod readings;
 
@@ -39,7 +40,13 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(readings::latest)
         .service(readings::current)
         .service(accounts::list)
-        .service(health::health);
+        .service(health::health)
+        .service(nightscout::entries_json)
+        .service(nightscout::sgv_json)
+        .service(nightscout::current_json)
+        .service(nightscout::status_json)
+        .service(nightscout::pebble_summary)
+        .service(nightscout::treatments_json);
 }
 
 /// The account a request names with `?account=`, or the only one configured.
@@ -69,9 +76,17 @@ pub fn resolve_account(
 /// Everything no route matched: 405 on a known path, else 404, both as problem+json.
 pub async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     let path = req.path();
+    let single_account = req
+        .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+        .is_some_and(|state| state.accounts.single().is_some());
+    let facade_path = match path.strip_prefix("/ns/") {
+        Some(rest) => rest.find('/').map(|at| &rest[at..]),
+        None => single_account.then_some(path),
+    };
     let known = GET_PATHS
         .iter()
-        .any(|p| path == *p || (*p == "/docs" && path.starts_with("/docs/")));
+        .any(|p| path == *p || (*p == "/docs" && path.starts_with("/docs/")))
+        || facade_path.is_some_and(|p| nightscout::PATHS.contains(&p));
     Err(if known {
         ApiError::MethodNotAllowed { allow: "GET" }
     } else {

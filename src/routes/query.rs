@@ -17,6 +17,11 @@ impl QueryParams {
             .map_err(|e| ApiError::QueryInvalid(e.to_string()))
     }
 
+    /// Every (name, value) pair, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// The value of `name`, or `Err(Repeated)` when it is given more than once.
     pub fn single(&self, name: &str) -> Result<Option<&str>, Repeated> {
         let mut values = self

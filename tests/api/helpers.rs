@@ -192,9 +192,20 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: awc::http::Method, path: &str) -> Response {
+        self.request_with_header(method, path, ("x-test", "1"))
+            .await
+    }
+
+    pub async fn request_with_header(
+        &self,
+        method: awc::http::Method,
+        path: &str,
+        header: (&str, &str),
+    ) -> Response {
         let mut response = self
             .http
             .request(method, format!("{}{path}", self.address))
+            .insert_header(header)
             .send()
             .await
             .unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -3,6 +3,7 @@
 mod accounts;
 mod cli;
 mod helpers;
+mod nightscout;
 mod openapi;
 mod readings;
 mod resilience;

@@ -1,0 +1,181 @@
+//! Nightscout's entries query: `count` and Mongo-style `find[date][$op]` /
+//! `find[dateString][$op]` filters.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use super::SgvEntry;
+
+/// Nightscout's default page size.
+pub const DEFAULT_COUNT: usize = 10;
+/// More than two days of readings, for clients asking for "everything" (xDrip+ asks 2880).
+const MAX_COUNT: usize = 100_000;
+
+/// A parsed entries query.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct EntriesQuery {
+    pub count: Option<usize>,
+    /// Bounds on the reading time in epoch milliseconds: (> , >=, <, <=).
+    pub gt: Option<i64>,
+    pub gte: Option<i64>,
+    pub lt: Option<i64>,
+    pub lte: Option<i64>,
+}
+
+impl EntriesQuery {
+    /// Reads the parameters this service understands and ignores the rest (`rr` cache busters,
+    /// `find[type]`…). Errors name the parameter.
+    pub fn parse(params: &[(String, String)]) -> Result<EntriesQuery, String> {
+        let mut query = EntriesQuery::default();
+        for (key, value) in params {
+            match key.as_str() {
+                "count" => {
+                    let count = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|c| (1..=MAX_COUNT).contains(c))
+                        .ok_or_else(|| {
+                            format!("count must be a whole number from 1 to {MAX_COUNT}")
+                        })?;
+                    query.count = Some(count);
+                }
+                _ => {
+                    let Some((field, op)) = find_operator(key) else {
+                        continue;
+                    };
+                    let millis = match field {
+                        "date" => value
+                            .parse::<i64>()
+                            .map_err(|_| format!("{key} must be epoch milliseconds"))?,
+                        _ => parse_date_string(value)
+                            .ok_or_else(|| format!("{key} must be an ISO 8601 date or time"))?
+                            .timestamp_millis(),
+                    };
+                    let slot = match op {
+                        "$gt" => &mut query.gt,
+                        "$gte" => &mut query.gte,
+                        "$lt" => &mut query.lt,
+                        _ => &mut query.lte,
+                    };
+                    *slot = Some(millis);
+                }
+            }
+        }
+        Ok(query)
+    }
+
+    /// Whether the query filters by date at all (Nightscout limits unfiltered queries to the
+    /// last 4 days; this service holds one day).
+    pub fn has_date_filter(&self) -> bool {
+        self.gt.is_some() || self.gte.is_some() || self.lt.is_some() || self.lte.is_some()
+    }
+
+    /// Whether a reading taken at `t` (epoch ms) passes the date filters.
+    pub fn matches(&self, t: i64) -> bool {
+        self.gt.is_none_or(|b| t > b)
+            && self.gte.is_none_or(|b| t >= b)
+            && self.lt.is_none_or(|b| t < b)
+            && self.lte.is_none_or(|b| t <= b)
+    }
+
+    /// Entries (newest first) that match, at most `count` (default 10).
+    pub fn select(&self, entries: Vec<SgvEntry>) -> Vec<SgvEntry> {
+        entries
+            .into_iter()
+            .filter(|e| self.matches(e.date))
+            .take(self.count.unwrap_or(DEFAULT_COUNT))
+            .collect()
+    }
+}
+
+/// `find[date][$gt]` → (`date`, `$gt`).
+fn find_operator(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix("find[")?;
+    let (field, rest) = rest.split_once("][")?;
+    let op = rest.strip_suffix(']')?;
+    let known_field = matches!(field, "date" | "dateString");
+    let known_op = matches!(op, "$gt" | "$gte" | "$lt" | "$lte");
+    (known_field && known_op).then_some((field, op))
+}
+
+/// ISO 8601 as clients send it: a full timestamp (a space stands for a `+` that the query
+/// string turned into a space), a timestamp without zone (UTC), or a bare date (midnight UTC).
+fn parse_date_string(raw: &str) -> Option<DateTime<Utc>> {
+    let raw = raw.trim().replace(' ', "+");
+    if let Ok(t) = DateTime::parse_from_rfc3339(&raw) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&raw, format) {
+            return Some(t.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn xdrip_and_glucodatahandler_queries_parse() {
+        let q = EntriesQuery::parse(&params(&[
+            ("count", "2880"),
+            ("find[date][$gt]", "1700000000000"),
+            ("rr", "123"),
+        ]))
+        .expect("valid query");
+        assert_eq!(q.count, Some(2880));
+        assert_eq!(q.gt, Some(1_700_000_000_000));
+        assert!(q.has_date_filter());
+    }
+
+    #[test]
+    fn date_strings_in_every_client_shape_parse() {
+        for (raw, want) in [
+            ("2023-11-14T22:13:20.000Z", 1_700_000_000_000),
+            ("2023-11-14T23:13:20+01:00", 1_700_000_000_000),
+            ("2023-11-14T23:13:20 01:00", 1_700_000_000_000),
+            ("2023-11-14T22:13:20", 1_700_000_000_000),
+            ("2023-11-14", 1_699_920_000_000),
+        ] {
+            let q = EntriesQuery::parse(&params(&[("find[dateString][$gte]", raw)])).expect(raw);
+            assert_eq!(q.gte, Some(want), "{raw}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_parameter() {
+        for (key, value) in [
+            ("count", "0"),
+            ("count", "-1"),
+            ("count", "ten"),
+            ("count", "1000001"),
+            ("find[date][$gt]", "yesterday"),
+            ("find[dateString][$lt]", "soon"),
+        ] {
+            let error = EntriesQuery::parse(&params(&[(key, value)])).expect_err(value);
+            assert!(error.contains(key), "{error}");
+        }
+    }
+
+    #[test]
+    fn unknown_parameters_and_operators_are_ignored() {
+        let q = EntriesQuery::parse(&params(&[
+            ("find[type]", "sgv"),
+            ("find[date][$ne]", "1"),
+            ("token", "x"),
+        ]))
+        .expect("ignored");
+        assert_eq!(q, EntriesQuery::default());
+    }
+}

@@ -1,0 +1,276 @@
+//! The Nightscout facade over real HTTP: the queries real followers and hubs make.
+
+use awc::http::Method;
+use serde_json::Value;
+
+use crate::helpers::{alice, bob, spawn, spawn_app, Options};
+
+fn array(value: &Value) -> &Vec<Value> {
+    value.as_array().expect("a JSON array")
+}
+
+#[actix_web::test]
+async fn entries_have_every_field_clients_read_and_default_to_10() {
+    let app = spawn_app().await;
+
+    let response = app.get("/ns/alice/api/v1/entries.json").await;
+
+    assert_eq!(response.status, 200);
+    let entries = response.json();
+    assert_eq!(array(&entries).len(), 10);
+    for e in array(&entries) {
+        assert_eq!(e["type"], "sgv");
+        assert!(
+            e["sgv"].is_u64() && e["delta"].is_i64() && e["date"].is_i64(),
+            "{e}"
+        );
+        assert_eq!(e["_id"].as_str().expect("_id").len(), 24);
+        assert!(e["dateString"].as_str().expect("dateString").ends_with('Z'));
+        assert_eq!(e["sysTime"], e["dateString"]);
+        assert_eq!(e["utcOffset"], -240);
+        assert!((1..=7).contains(&e["trend"].as_u64().expect("trend")));
+        assert!(e["direction"].is_string());
+        assert_eq!(e["device"], "dexcom-share-proxy");
+    }
+    let dates: Vec<i64> = array(&entries)
+        .iter()
+        .map(|e| e["date"].as_i64().expect("date"))
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let first = &array(&entries)[0];
+    let second = &array(&entries)[1];
+    let delta = first["sgv"].as_i64().expect("sgv") - second["sgv"].as_i64().expect("sgv");
+    assert_eq!(first["delta"], delta);
+    assert!(response.header("last-modified").is_some());
+}
+
+#[actix_web::test]
+async fn the_facade_and_the_native_endpoints_agree() {
+    let app = spawn_app().await;
+
+    let native = app.get("/readings?max_count=288").await.json();
+    let facade = app
+        .get("/ns/alice/api/v1/entries/sgv.json?count=288")
+        .await
+        .json();
+    let current = app
+        .get("/ns/alice/api/v1/entries/current.json")
+        .await
+        .json();
+    let native_current = app.get("/readings/latest").await.json();
+
+    assert_eq!(array(&native).len(), array(&facade).len());
+    for (n, f) in array(&native).iter().zip(array(&facade)) {
+        let native_ms =
+            chrono::DateTime::parse_from_rfc3339(n["datetime"].as_str().expect("datetime"))
+                .expect("RFC 3339")
+                .timestamp_millis();
+        assert_eq!(f["date"], native_ms);
+        assert_eq!(f["sgv"], n["mg_dl"]);
+        assert_eq!(f["trend"], n["trend"]);
+    }
+    assert_eq!(array(&current).len(), 1);
+    assert_eq!(array(&current)[0]["sgv"], native_current["mg_dl"]);
+    assert_eq!(app.calls().2, 1, "one Share read serves both APIs");
+}
+
+/// xDrip+ follower: first sync, then everything newer than the last entry it has.
+#[actix_web::test]
+async fn xdrip_follower_queries() {
+    let app = spawn_app().await;
+
+    let first = app
+        .get("/ns/alice/api/v1/entries.json?count=10&rr=1732600000000")
+        .await
+        .json();
+    let third_newest = array(&first)[2]["date"].as_i64().expect("date");
+    let newer = app
+        .get(&format!("/ns/alice/api/v1/entries.json?count=2880&find[date][$gt]={third_newest}&rr=1732600000001"))
+        .await
+        .json();
+    let encoded = app
+        .get(&format!(
+            "/ns/alice/api/v1/entries.json?count=2880&find%5Bdate%5D%5B%24gt%5D={third_newest}"
+        ))
+        .await
+        .json();
+
+    assert_eq!(array(&newer).len(), 2);
+    assert_eq!(array(&newer)[..], array(&first)[..2]);
+    assert_eq!(newer, encoded);
+    for path in [
+        "/ns/alice/api/v1/treatments",
+        "/ns/alice/api/v1/devicestatus.json?count=1",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(response.json(), serde_json::json!([]));
+    }
+}
+
+/// GlucoDataHandler: /pebble first, then entries/current.json, then a graph backfill.
+#[actix_web::test]
+async fn glucodatahandler_queries() {
+    let app = spawn_app().await;
+
+    let pebble = app.get("/ns/alice/pebble").await.json();
+    let current = app
+        .get("/ns/alice/api/v1/entries/current.json")
+        .await
+        .json();
+    let since = array(&current)[0]["date"].as_i64().expect("date") - 30 * 60 * 1000;
+    let backfill = app
+        .get(&format!(
+            "/ns/alice/api/v1/entries/sgv.json?find[date][$gt]={since}&count=100"
+        ))
+        .await
+        .json();
+    let mmol = app.get("/ns/alice/pebble?units=mmol&count=3").await.json();
+
+    let bg = &array(&pebble["bgs"])[0];
+    assert!(pebble["status"][0]["now"].is_i64());
+    assert_eq!(bg["sgv"], array(&current)[0]["sgv"].to_string());
+    assert_eq!(bg["datetime"], array(&current)[0]["date"]);
+    assert_eq!(bg["direction"], array(&current)[0]["direction"]);
+    assert_eq!(bg["trend"], array(&current)[0]["trend"]);
+    assert!(bg["bgdelta"].is_i64());
+    assert_eq!(pebble["cals"], serde_json::json!([]));
+    assert!(
+        (5..=7).contains(&array(&backfill).len()),
+        "{}",
+        array(&backfill).len()
+    );
+    assert_eq!(array(&mmol["bgs"]).len(), 3);
+    assert!(mmol["bgs"][0]["sgv"]
+        .as_str()
+        .expect("string")
+        .contains('.'));
+    assert!(mmol["bgs"][1].get("bgdelta").is_none());
+}
+
+#[actix_web::test]
+async fn bare_entries_paths_answer_tab_separated_text_unless_json_is_asked() {
+    let app = spawn_app().await;
+
+    let text = app.get("/ns/alice/api/v1/entries/current").await;
+    let sgv = app.get("/ns/alice/api/v1/entries/sgv?count=3").await;
+
+    assert_eq!(
+        text.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    let body = String::from_utf8_lossy(&text.body).to_string();
+    let fields: Vec<&str> = body.trim_end().split('\t').collect();
+    assert_eq!(fields.len(), 5, "{body}");
+    assert!(fields[0].starts_with('"') && fields[0].ends_with("Z\""));
+    assert!(fields[1].parse::<i64>().is_ok() && fields[2].parse::<u16>().is_ok());
+    assert_eq!(fields[4], "\"dexcom-share-proxy\"");
+    assert_eq!(String::from_utf8_lossy(&sgv.body).lines().count(), 3);
+}
+
+#[actix_web::test]
+async fn if_modified_since_the_newest_entry_is_304() {
+    let app = spawn_app().await;
+    let first = app.get("/ns/alice/api/v1/entries.json").await;
+    let last_modified = first
+        .header("last-modified")
+        .expect("Last-Modified")
+        .to_owned();
+
+    let again = app
+        .request_with_header(
+            Method::GET,
+            "/ns/alice/api/v1/entries.json",
+            ("if-modified-since", &last_modified),
+        )
+        .await;
+    let older = app
+        .request_with_header(
+            Method::GET,
+            "/ns/alice/api/v1/entries.json",
+            ("if-modified-since", "Mon, 01 Jan 2024 00:00:00 GMT"),
+        )
+        .await;
+
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(older.status, 200);
+}
+
+#[actix_web::test]
+async fn status_describes_the_server_without_calling_share() {
+    let app = spawn_app().await;
+
+    let status = app.get("/ns/alice/api/v1/status.json").await.json();
+
+    assert_eq!(status["status"], "ok");
+    assert_eq!(status["apiEnabled"], true);
+    assert!(status["settings"].is_object());
+    assert_eq!(status["settings"]["units"], "mg/dl");
+    assert!(status["settings"]["authDefaultRoles"].is_string());
+    assert!(status["serverTimeEpoch"].is_i64() && status["version"].is_string());
+    assert_eq!(app.calls(), (0, 0, 0));
+}
+
+#[actix_web::test]
+async fn with_one_account_the_facade_also_answers_at_the_root() {
+    let app = spawn_app().await;
+
+    for path in [
+        "/api/v1/entries.json",
+        "/api/v1/entries/sgv.json?count=2",
+        "/api/v1/entries/current.json",
+        "/api/v1/status.json",
+        "/pebble",
+        "/api/v1/profile.json",
+    ] {
+        assert_eq!(app.get(path).await.status, 200, "{path}");
+    }
+    assert_eq!(
+        app.get("/api/v1/entries").await.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+}
+
+#[actix_web::test]
+async fn with_several_accounts_only_the_per_account_paths_exist() {
+    let app = spawn(Options {
+        accounts: |url| vec![alice(url), bob(url)],
+        ..Options::default()
+    })
+    .await;
+
+    app.get("/api/v1/entries.json")
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/pebble").await.assert_problem(404, "not_found");
+    assert_eq!(
+        app.get("/ns/bob/api/v1/entries.json").await.json()[0]["utcOffset"],
+        330
+    );
+    app.get("/ns/carol/api/v1/entries.json")
+        .await
+        .assert_problem(404, "account_not_found");
+    app.request(Method::POST, "/ns/bob/api/v1/entries.json")
+        .await
+        .assert_problem(405, "method_not_allowed");
+}
+
+#[actix_web::test]
+async fn bad_facade_queries_are_400() {
+    let app = spawn_app().await;
+    for query in [
+        "count=0",
+        "count=abc",
+        "find[date][$gt]=yesterday",
+        "find[dateString][$gte]=soon",
+    ] {
+        app.get(&format!("/ns/alice/api/v1/entries.json?{query}"))
+            .await
+            .assert_problem(400, "query_invalid");
+    }
+    app.get("/ns/alice/pebble?units=furlongs")
+        .await
+        .assert_problem(400, "query_invalid");
+    assert_eq!(app.calls(), (0, 0, 0));
+}
