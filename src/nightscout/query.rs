@@ -29,14 +29,15 @@ impl EntriesQuery {
         for (key, value) in params {
             match key.as_str() {
                 "count" => {
+                    // As in Nightscout (a Mongo limit), 0 means no limit.
                     let count = value
                         .parse::<usize>()
                         .ok()
-                        .filter(|c| (1..=MAX_COUNT).contains(c))
+                        .filter(|c| *c <= MAX_COUNT)
                         .ok_or_else(|| {
-                            format!("count must be a whole number from 1 to {MAX_COUNT}")
+                            format!("count must be a whole number from 0 to {MAX_COUNT}")
                         })?;
-                    query.count = Some(count);
+                    query.count = Some(if count == 0 { MAX_COUNT } else { count });
                 }
                 _ => {
                     let Some((field, op)) = find_operator(key) else {
@@ -156,7 +157,6 @@ mod tests {
     #[test]
     fn bad_values_name_the_parameter() {
         for (key, value) in [
-            ("count", "0"),
             ("count", "-1"),
             ("count", "ten"),
             ("count", "1000001"),
@@ -166,6 +166,12 @@ mod tests {
             let error = EntriesQuery::parse(&params(&[(key, value)])).expect_err(value);
             assert!(error.contains(key), "{error}");
         }
+    }
+
+    #[test]
+    fn count_0_means_no_limit_as_in_nightscout() {
+        let q = EntriesQuery::parse(&params(&[("count", "0")])).expect("valid");
+        assert_eq!(q.count, Some(MAX_COUNT));
     }
 
     #[test]

@@ -51,8 +51,8 @@ pub struct NsAccountPath {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documents the parameters; handlers parse them itself
 pub struct EntriesParams {
-    /// How many entries, newest first (default 10).
-    #[param(minimum = 1, maximum = 100000)]
+    /// How many entries, newest first (default 10; 0 means all, as in Nightscout).
+    #[param(minimum = 0, maximum = 100000)]
     count: Option<u32>,
     /// Only entries after this epoch-millisecond time (also `$gte`, `$lt`, `$lte`).
     #[param(rename = "find[date][$gt]")]
