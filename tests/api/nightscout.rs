@@ -260,7 +260,7 @@ async fn with_several_accounts_only_the_per_account_paths_exist() {
 async fn bad_facade_queries_are_400() {
     let app = spawn_app().await;
     for query in [
-        "count=0",
+        "count=-1",
         "count=abc",
         "find[date][$gt]=yesterday",
         "find[dateString][$gte]=soon",
