@@ -1,9 +1,12 @@
 //! Typed settings: a TOML file plus one optional account from the environment. Every value is
 //! checked here, so a mistake stops start-up with a message naming the key and the account.
 
+mod access;
 mod account;
 mod env;
 mod error;
+mod permissions;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -13,6 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 pub use self::error::ConfigError;
+pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -26,6 +30,23 @@ pub struct Settings {
     pub cache_ttl: Duration,
     pub upstream_timeout: Duration,
     pub accounts: Vec<AccountSettings>,
+    pub auth: AuthSettings,
+    pub cors: CorsSettings,
+}
+
+/// `[auth]`: who may read accounts that have no tokens.
+#[derive(Clone, Debug, Default)]
+pub struct AuthSettings {
+    /// `None`: anonymous reads only while listening on a loopback address. `Some(true)`:
+    /// anywhere. `Some(false)`: never, so every account must have tokens.
+    pub allow_anonymous: Option<bool>,
+}
+
+/// `[cors]`: browser origins that may call the API from their pages.
+#[derive(Clone, Debug, Default)]
+pub struct CorsSettings {
+    /// Exact origins such as `https://dashboard.example.org`; empty means no CORS at all.
+    pub allowed_origins: Vec<String>,
 }
 
 /// One Dexcom account to serve.
@@ -36,6 +57,8 @@ pub struct AccountSettings {
     pub password: Secret<String>,
     pub region: Region,
     pub base_url: Option<String>,
+    /// Bearer tokens that may read this account. Empty: anonymous reads, where allowed.
+    pub tokens: Vec<Secret<String>>,
     /// Served by the built-in simulator: its data is not real and is labelled as such.
     pub simulated: bool,
 }
@@ -55,8 +78,23 @@ struct RawFile {
     listen: Option<String>,
     cache: Option<RawCache>,
     upstream: Option<RawUpstream>,
+    auth: Option<RawAuth>,
+    cors: Option<RawCors>,
     #[serde(default)]
     accounts: Vec<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    allow_anonymous: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCors {
+    #[serde(default)]
+    allowed_origins: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -84,15 +122,21 @@ impl Settings {
                     path: path.display().to_string(),
                     message: e.to_string(),
                 })?;
-                toml::from_str::<RawFile>(&text).map_err(|e| ConfigError::Parse {
+                let raw = toml::from_str::<RawFile>(&text).map_err(|e| ConfigError::Parse {
                     path: path.display().to_string(),
                     message: e.message().to_owned(),
-                })?
+                })?;
+                if let Some(warning) = permissions::warning(path, holds_secrets(&raw)) {
+                    log::warn!("{warning}");
+                }
+                raw
             }
             None => RawFile {
                 listen: None,
                 cache: None,
                 upstream: None,
+                auth: None,
+                cors: None,
                 accounts: Vec::new(),
             },
         };
@@ -107,6 +151,14 @@ impl Settings {
             accounts.push(from_env);
         }
         check_unique(&accounts)?;
+        let allow_anonymous = match env::allow_anonymous(var)? {
+            Some(from_env) => Some(from_env),
+            None => raw.auth.and_then(|a| a.allow_anonymous),
+        };
+        let allowed_origins = raw.cors.map(|c| c.allowed_origins).unwrap_or_default();
+        for origin in &allowed_origins {
+            check_origin(origin)?;
+        }
         Ok(Settings {
             listen: parse_listen(raw.listen.as_deref().unwrap_or(DEFAULT_LISTEN), "listen")?,
             cache_ttl: seconds(
@@ -122,6 +174,38 @@ impl Settings {
                 "upstream.timeout_seconds",
             )?,
             accounts,
+            auth: AuthSettings { allow_anonymous },
+            cors: CorsSettings { allowed_origins },
+        })
+    }
+}
+
+/// Inline `password` or `tokens` in the file make its permissions matter.
+fn holds_secrets(raw: &RawFile) -> bool {
+    raw.accounts
+        .iter()
+        .any(|a| a.contains_key("password") || a.contains_key("tokens"))
+}
+
+/// An origin is what a browser sends in `Origin`: scheme, host and optional port, no path.
+fn check_origin(origin: &str) -> Result<(), ConfigError> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let valid = rest.is_some_and(|host| {
+        !host.is_empty()
+            && !host.contains(['/', '?', '#', '*', '@'])
+            && host.bytes().all(|b| b.is_ascii_graphic())
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(ConfigError::Key {
+            key: "cors.allowed_origins".to_owned(),
+            message: format!(
+                "{origin:?} is not an origin like https://dashboard.example.org (scheme, host, \
+                 optional port; no path, no wildcard)"
+            ),
         })
     }
 }
@@ -155,6 +239,8 @@ fn seconds(
     }
 }
 
+/// Names must be unique, and so must tokens: a token must say which account it opens, or a
+/// wrong account could not be told from a wrong token.
 fn check_unique(accounts: &[AccountSettings]) -> Result<(), ConfigError> {
     for (i, a) in accounts.iter().enumerate() {
         if accounts[..i].iter().any(|b| b.name == a.name) {
@@ -162,6 +248,20 @@ fn check_unique(accounts: &[AccountSettings]) -> Result<(), ConfigError> {
                 account: a.name.to_string(),
                 key: "name".to_owned(),
                 message: "two accounts have this name; names must be unique".to_owned(),
+            });
+        }
+        let shared = accounts[..i]
+            .iter()
+            .find(|b| b.tokens.iter().any(|t| a.tokens.contains(t)));
+        if let Some(b) = shared {
+            return Err(ConfigError::Account {
+                account: a.name.to_string(),
+                key: "tokens".to_owned(),
+                message: format!(
+                    "a token of this account is also a token of account `{}`; each token must \
+                     belong to one account",
+                    b.name
+                ),
             });
         }
     }

@@ -66,7 +66,8 @@ impl From<&Reading> for ReadingBody {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documents the parameters; the handler parses them itself
 pub struct ReadingsParams {
-    /// Account name; may be left out when exactly one account is configured.
+    /// Account name; may be left out when exactly one account is configured or a token is
+    /// given (the token's account is meant).
     account: Option<String>,
     /// How far back to look, in minutes.
     #[param(minimum = 1, maximum = 1440, default = 1440)]
@@ -74,6 +75,8 @@ pub struct ReadingsParams {
     /// The most readings to return.
     #[param(minimum = 1, maximum = 288, default = 288)]
     max_count: Option<u16>,
+    /// An access token, for clients that cannot send `Authorization: Bearer <token>`.
+    token: Option<String>,
 }
 
 /// Parameters of `/readings/latest` and `/readings/current`.
@@ -81,8 +84,11 @@ pub struct ReadingsParams {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documents the parameters; the handler parses them itself
 pub struct AccountParam {
-    /// Account name; may be left out when exactly one account is configured.
+    /// Account name; may be left out when exactly one account is configured or a token is
+    /// given (the token's account is meant).
     account: Option<String>,
+    /// An access token, for clients that cannot send `Authorization: Bearer <token>`.
+    token: Option<String>,
 }
 
 /// Readings of the last `minutes`, newest first.
@@ -92,6 +98,7 @@ pub struct AccountParam {
 #[utoipa::path(
     tag = "readings",
     params(ReadingsParams),
+    security(("bearer" = []), ()),
     responses(
         (status = 200, description = "Readings, newest first (may be empty)", body = [ReadingBody]),
         ReadingErrors,
@@ -125,6 +132,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "readings",
     params(AccountParam),
+    security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The newest reading", body = ReadingBody),
         (status = 204, description = "No reading in the last 24 hours"),
@@ -150,6 +158,7 @@ pub async fn latest(
 #[utoipa::path(
     tag = "readings",
     params(AccountParam),
+    security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The current reading", body = ReadingBody),
         (status = 204, description = "No reading in the last 10 minutes"),

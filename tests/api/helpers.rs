@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use awc::http::header::HeaderMap;
-use dexcom_share_proxy::config::{AccountSettings, Login, Settings};
+use dexcom_share_proxy::config::{AccountSettings, AuthSettings, CorsSettings, Login, Settings};
 use dexcom_share_proxy::domain::{AccountName, Region, Secret};
 use dexcom_share_proxy::simulator::{Endpoint, SimAccount, SimControl, Simulator, SimulatorConfig};
 use dexcom_share_proxy::startup::Application;
@@ -99,6 +99,7 @@ pub fn account(name: &str, login: Login, password: &str, base_url: &str) -> Acco
         password: Secret::new(password.to_owned()),
         region: Region::Us,
         base_url: Some(base_url.to_owned()),
+        tokens: Vec::new(),
         simulated: false,
     }
 }
@@ -122,6 +123,8 @@ pub struct Options {
     pub accounts: fn(&str) -> Vec<AccountSettings>,
     pub ttl: Duration,
     pub timeout: Duration,
+    pub auth: AuthSettings,
+    pub cors: CorsSettings,
 }
 
 impl Default for Options {
@@ -131,6 +134,8 @@ impl Default for Options {
             accounts: |url| vec![alice(url)],
             ttl: Duration::from_secs(60),
             timeout: Duration::from_secs(5),
+            auth: AuthSettings::default(),
+            cors: CorsSettings::default(),
         }
     }
 }
@@ -149,6 +154,8 @@ pub async fn spawn(options: Options) -> TestApp {
         cache_ttl: options.ttl,
         upstream_timeout: options.timeout,
         accounts: (options.accounts)(&sim_base_url),
+        auth: options.auth,
+        cors: options.cors,
     };
     let app = Application::build(&settings).expect("build proxy");
     let address = format!("http://{}", app.addr());

@@ -45,7 +45,7 @@ async fn every_endpoint_is_documented_with_its_errors() {
         .iter()
         .map(|p| p["name"].as_str().expect("name"))
         .collect();
-    assert_eq!(params, ["account", "minutes", "max_count"]);
+    assert_eq!(params, ["account", "minutes", "max_count", "token"]);
     assert!(doc["paths"]["/readings/current"]["get"]["responses"]["204"].is_object());
 }
 
