@@ -16,6 +16,9 @@ pub const ALICE_USER: &str = "alice@example.com";
 pub const ALICE_PASSWORD: &str = "alice-password-0451";
 pub const BOB_ID: &str = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b";
 pub const BOB_PASSWORD: &str = "bob-password-9927";
+pub const ALICE_TOKEN: &str = "alice-token-6f1c2e9d4b";
+pub const ALICE_WATCH_TOKEN: &str = "alice-watch-token-08d7e2";
+pub const BOB_TOKEN: &str = "bob-token-3a9e5c7f21d4";
 
 /// A proxy in front of a simulator with two Share accounts (alice by username at UTC-4,
 /// bob by account ID at UTC+5:30).
@@ -104,6 +107,12 @@ pub fn account(name: &str, login: Login, password: &str, base_url: &str) -> Acco
     }
 }
 
+/// The account, readable only with one of these tokens.
+pub fn with_tokens(mut account: AccountSettings, tokens: &[&str]) -> AccountSettings {
+    account.tokens = tokens.iter().map(|t| Secret::new(t.to_string())).collect();
+    account
+}
+
 pub fn alice(base_url: &str) -> AccountSettings {
     account(
         "alice",
@@ -177,9 +186,31 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: awc::http::Method, path: &str) -> Response {
-        let mut response = self
-            .http
-            .request(method, format!("{}{path}", self.address))
+        self.send(method, path, &[]).await
+    }
+
+    /// GET with `Authorization: Bearer <token>`.
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Response {
+        let bearer = format!("Bearer {token}");
+        self.send(
+            awc::http::Method::GET,
+            path,
+            &[("authorization", bearer.as_str())],
+        )
+        .await
+    }
+
+    pub async fn send(
+        &self,
+        method: awc::http::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut request = self.http.request(method, format!("{}{path}", self.address));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = request
             .send()
             .await
             .unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -1,5 +1,6 @@
 //! Integration tests: a real proxy and a real Share simulator on 127.0.0.1:0, over HTTP.
 
+mod access;
 mod accounts;
 mod cli;
 mod helpers;
