@@ -154,9 +154,14 @@ pub async fn spawn_app() -> TestApp {
     spawn(Options::default()).await
 }
 
-pub async fn spawn(options: Options) -> TestApp {
+/// A simulator on a free loopback port.
+pub fn start_simulator(config: SimulatorConfig) -> Simulator {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind simulator");
-    let simulator = Simulator::start(options.sim, listener).expect("start simulator");
+    Simulator::start(config, listener).expect("start simulator")
+}
+
+pub async fn spawn(options: Options) -> TestApp {
+    let simulator = start_simulator(options.sim);
     let sim_base_url = simulator.base_url();
     let settings = Settings {
         listen: "127.0.0.1:0".parse().expect("valid address"),
@@ -169,18 +174,24 @@ pub async fn spawn(options: Options) -> TestApp {
     let app = Application::build(&settings).expect("build proxy");
     let address = format!("http://{}", app.addr());
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        sim: simulator.control(),
-        http: awc::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .disable_redirects()
-            .finish(),
-        _simulator: simulator,
-    }
+    TestApp::attach(address, simulator)
 }
 
 impl TestApp {
+    /// A client for a proxy already running at `address` (e.g. the binary) in front of
+    /// `simulator`.
+    pub fn attach(address: String, simulator: Simulator) -> TestApp {
+        TestApp {
+            address,
+            sim: simulator.control(),
+            http: awc::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .disable_redirects()
+                .finish(),
+            _simulator: simulator,
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.request(awc::http::Method::GET, path).await
     }
