@@ -3,11 +3,14 @@
 mod access;
 mod accounts;
 mod cli;
+mod cors;
 mod helpers;
+mod limits;
 mod openapi;
 mod process;
 mod readings;
 mod routing;
 mod secrets;
+mod secure_default;
 mod session;
 mod upstream_faults;
