@@ -271,3 +271,7 @@ fn check_unique(accounts: &[AccountSettings]) -> Result<(), ConfigError> {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "auth_tests.rs"]
+mod auth_tests;
