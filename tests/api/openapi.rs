@@ -65,3 +65,32 @@ async fn the_swagger_ui_is_served_offline() {
     assert!(String::from_utf8_lossy(&init.body).contains("/openapi.json"));
     assert_eq!(app.get("/docs/swagger-ui-bundle.js").await.status, 200);
 }
+
+/// The Swagger UI's "Authorize" button comes from this scheme; public endpoints name none.
+#[actix_web::test]
+async fn account_scoped_operations_offer_the_bearer_scheme_and_public_ones_do_not() {
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).expect("committed JSON");
+
+    let scheme = &doc["components"]["securitySchemes"]["bearer"];
+
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+    for path in [
+        "/readings",
+        "/readings/latest",
+        "/readings/current",
+        "/accounts",
+    ] {
+        let operation = &doc["paths"][path]["get"];
+        assert_eq!(
+            operation["security"],
+            serde_json::json!([{"bearer": []}, {}]),
+            "{path}"
+        );
+        assert!(operation["responses"]["401"].is_object(), "{path} 401");
+        let params = operation["parameters"].as_array().expect("parameters");
+        assert!(params.iter().any(|p| p["name"] == "token"), "{path} token");
+    }
+    assert!(doc["paths"]["/readings"]["get"]["responses"]["403"].is_object());
+    assert!(doc["paths"]["/health"]["get"]["security"].is_null());
+}

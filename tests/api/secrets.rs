@@ -1,6 +1,7 @@
 //! No secret leaves the service by its logs, even at `RUST_LOG=trace`: the real binary runs
 //! through logins, reads, a session expiry, a rejected password and rejected tokens, and
-//! everything it wrote is searched for every password, token and Share session ID.
+//! everything it wrote (and every answer it gave) is searched for every password, token and
+//! Share session ID.
 
 use std::io::Write;
 use std::time::Duration;
@@ -147,12 +148,20 @@ async fn nothing_secret_is_logged_at_trace_level_through_logins_expiry_and_rejec
         secrets.push(id.hyphenated().to_string());
         secrets.push(id.simple().to_string());
     }
-    let haystack = log.to_ascii_lowercase();
-    for secret in &secrets {
-        assert!(
-            !haystack.contains(&secret.to_ascii_lowercase()),
-            "{secret} appears in the log"
-        );
+    let answers: String = ok
+        .iter()
+        .chain([&after_expiry, &rejected_password])
+        .chain(&rejected_tokens)
+        .map(|r| format!("{:?} {}\n", r.headers, String::from_utf8_lossy(&r.body)))
+        .collect();
+    for (what, text) in [("the log", &log), ("an answer", &answers)] {
+        let haystack = text.to_ascii_lowercase();
+        for secret in &secrets {
+            assert!(
+                !haystack.contains(&secret.to_ascii_lowercase()),
+                "{secret} appears in {what}"
+            );
+        }
     }
 }
 
