@@ -4,9 +4,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use subtle::ConditionallySelectable;
 
+use crate::auth::{AccountAccess, TokenDigest};
 use crate::config::{AccountSettings, Login, Settings};
-use crate::domain::{AccountName, MaxCount, Minutes, Region};
+use crate::domain::{AccountName, MaxCount, Minutes, Region, Secret};
 use crate::policy::{LoginPolicy, RetryPolicy};
 use crate::session::{AccountSession, UpstreamError};
 use crate::share::ShareClient;
@@ -27,6 +29,8 @@ pub struct Account {
     /// The account is the built-in simulator's: its data is synthetic.
     pub simulated: bool,
     pub login_kind: LoginKind,
+    /// Its tokens, and whether it may be read without one.
+    pub access: AccountAccess,
     session: AccountSession,
     // moka: the window expires after the TTL, and concurrent misses share one fetch.
     window: moka::future::Cache<(), Arc<Window>>,
@@ -58,7 +62,12 @@ pub enum LoginKind {
 }
 
 impl Account {
-    pub fn new(settings: &AccountSettings, policies: &Policies) -> Account {
+    /// `anonymous_allowed`: whether accounts without tokens may be read without one here.
+    pub fn new(
+        settings: &AccountSettings,
+        policies: &Policies,
+        anonymous_allowed: bool,
+    ) -> Account {
         Account {
             name: settings.name.clone(),
             region: settings.region,
@@ -67,6 +76,10 @@ impl Account {
                 Login::Username(_) => LoginKind::Username,
                 Login::AccountId(_) => LoginKind::AccountId,
             },
+            access: AccountAccess::new(
+                &settings.tokens,
+                settings.tokens.is_empty() && anonymous_allowed,
+            ),
             session: AccountSession::new(settings, policies.login.clone(), policies.retry.clone()),
             window: moka::future::Cache::builder()
                 .max_capacity(1)
@@ -136,7 +149,8 @@ impl Account {
 pub struct Accounts(Vec<Arc<Account>>);
 
 impl Accounts {
-    pub fn new(settings: &Settings) -> Accounts {
+    /// `anonymous_allowed`: whether accounts without tokens may be read without one here.
+    pub fn new(settings: &Settings, anonymous_allowed: bool) -> Accounts {
         let policies = Policies {
             ttl: settings.cache_ttl,
             login: settings.login.clone(),
@@ -146,9 +160,22 @@ impl Accounts {
             settings
                 .accounts
                 .iter()
-                .map(|s| Arc::new(Account::new(s, &policies)))
+                .map(|s| Arc::new(Account::new(s, &policies, anonymous_allowed)))
                 .collect(),
         )
+    }
+
+    /// The account `token` belongs to. Every token of every account is compared, in constant
+    /// time, so the answer's timing does not tell how close a guess was or whose it was.
+    pub fn token_holder(&self, token: &Secret<String>) -> Option<&Arc<Account>> {
+        let presented = TokenDigest::of(token);
+        // 0 = none; else index + 1. Tokens are unique across accounts (checked at start-up).
+        let mut found = 0u64;
+        for (index, account) in (1u64..).zip(&self.0) {
+            found = u64::conditional_select(&found, &index, account.access.accepts(&presented));
+        }
+        let index = usize::try_from(found.checked_sub(1)?).ok()?;
+        self.0.get(index)
     }
 
     pub fn all(&self) -> &[Arc<Account>] {

@@ -34,6 +34,7 @@ pub fn start(settings: &mut Settings) -> Result<Simulator, String> {
         password: Secret::new(simulator::DEMO_PASSWORD.to_owned()),
         region: Region::Us,
         base_url: Some(sim.base_url()),
+        tokens: Vec::new(),
         simulated: true,
     });
     Ok(sim)

@@ -44,6 +44,17 @@ pub enum ReadingErrors {
     /// (several accounts and none named), `query_invalid`.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
+    /// `token_required`: the account needs a token and none was sent; `token_invalid`: the
+    /// token opens no account (or the header and `?token=` disagree).
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\"`, with `error=\"invalid_token\"` for a wrong token"))
+    )]
+    Unauthorized(Problem),
+    /// `token_forbidden`: the token belongs to another account.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
     /// `account_not_found`.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
@@ -63,6 +74,26 @@ pub enum ReadingErrors {
     Timeout(Problem),
 }
 
+/// The error answers of `/accounts` (`application/problem+json`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only describes responses for the OpenAPI document
+pub enum AccountsErrors {
+    /// `query_invalid`: the query string cannot be read or `token` is given twice.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// `token_invalid`: the token opens no account. Without a token the answer is 200 with
+    /// the accounts that need none.
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\", error=\"invalid_token\"`"))
+    )]
+    Unauthorized(Problem),
+}
+
+/// Names the realm in `WWW-Authenticate`.
+const REALM: &str = "dexcom-share-proxy";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("minutes must be a whole number from 1 to {max}, {0}", max = Minutes::MAX)]
@@ -75,8 +106,24 @@ pub enum ApiError {
     AccountRequired(String),
     #[error("no account is named {0:?}; GET /accounts lists the configured ones")]
     AccountNotFound(String),
+    #[error(
+        "account '{0}' needs a token: send `Authorization: Bearer <token>`, or add \
+         `?token=<token>` where headers cannot be set"
+    )]
+    TokenRequired(String),
+    /// The reason is one of a few fixed texts: never the token.
+    #[error("{0}")]
+    TokenInvalid(&'static str),
+    #[error("the token does not give access to account '{0}'")]
+    TokenForbidden(String),
     #[error("no resource at this path; see /docs/ for the API")]
     NotFound,
+    #[error("GET requests must not carry a body")]
+    BodyNotAllowed,
+    #[error("the URL is longer than {max} bytes")]
+    UriTooLong { max: usize },
+    #[error("the request headers are larger than {max} bytes in all")]
+    HeadersTooLarge { max: usize },
     #[error("this resource only answers {allow}")]
     MethodNotAllowed { allow: &'static str },
     #[error("{}", upstream_detail(.account, .error))]
@@ -117,7 +164,31 @@ impl ApiError {
                 "account_not_found",
                 "Unknown account",
             ),
+            ApiError::TokenRequired(_) => {
+                Kind(StatusCode::UNAUTHORIZED, "token_required", "Token required")
+            }
+            ApiError::TokenInvalid(_) => {
+                Kind(StatusCode::UNAUTHORIZED, "token_invalid", "Invalid token")
+            }
+            ApiError::TokenForbidden(_) => Kind(
+                StatusCode::FORBIDDEN,
+                "token_forbidden",
+                "Token not valid for this account",
+            ),
             ApiError::NotFound => Kind(StatusCode::NOT_FOUND, "not_found", "Not found"),
+            ApiError::BodyNotAllowed => Kind(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_not_allowed",
+                "Request body not allowed",
+            ),
+            ApiError::UriTooLong { .. } => {
+                Kind(StatusCode::URI_TOO_LONG, "uri_too_long", "URL too long")
+            }
+            ApiError::HeadersTooLarge { .. } => Kind(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+                "Request headers too large",
+            ),
             ApiError::MethodNotAllowed { .. } => Kind(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
@@ -133,6 +204,14 @@ impl ApiError {
             ApiError::Upstream { error, .. } => error.retry_at(),
             _ => None,
         }
+    }
+
+    /// A missing, wrong or misdirected token: answered slowly to repeat offenders.
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(
+            self,
+            ApiError::TokenRequired(_) | ApiError::TokenInvalid(_) | ApiError::TokenForbidden(_)
+        )
     }
 
     /// The stable code, also shown as `last_error.code` in `/accounts`.
@@ -238,8 +317,23 @@ impl ResponseError for ApiError {
         let problem = self.problem();
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
-        if let ApiError::MethodNotAllowed { allow } = self {
-            response.insert_header((header::ALLOW, *allow));
+        match self {
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, *allow));
+            }
+            ApiError::TokenRequired(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!("Bearer realm=\"{REALM}\""),
+                ));
+            }
+            ApiError::TokenInvalid(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!("Bearer realm=\"{REALM}\", error=\"invalid_token\""),
+                ));
+            }
+            _ => {}
         }
         if let Some(until) = self.retry_at() {
             let seconds = (until - Utc::now()).num_seconds().max(1);

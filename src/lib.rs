@@ -1,10 +1,13 @@
 //! dexcom-share-proxy: a REST/JSON service in front of Dexcom Share.
 
 pub mod accounts;
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod logging;
+pub mod middleware;
 pub mod nightscout;
 pub mod openapi;
 pub mod policy;

@@ -32,7 +32,7 @@ const NO_ACCOUNT_HELP: &str = "no Dexcom account is configured. Either:
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    dexcom_share_proxy::logging::init();
     let cli = Cli::parse();
     if cli.print_openapi {
         print!("{}", dexcom_share_proxy::openapi::document_json());
@@ -61,6 +61,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     if settings.accounts.is_empty() {
         return Err(NO_ACCOUNT_HELP.to_owned());
     }
+    settings
+        .check_access(settings.listen)
+        .map_err(|e| e.to_string())?;
     let app = Application::build(&settings)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let names: Vec<&str> = settings.accounts.iter().map(|a| a.name.as_str()).collect();

@@ -1,7 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use actix_web::App;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::routes;
@@ -17,6 +18,10 @@ use crate::routes;
             Responses about the built-in simulator's demo account carry the header \
             `X-Simulated-Data: true`: that data is synthetic and must not be used for \
             treatment decisions.\n\n\
+            Accounts configured with tokens need one: `Authorization: Bearer <token>` (or \
+            `?token=<token>` for clients that cannot set headers). Without a token, only \
+            accounts configured without tokens can be read, and only where the operator allows \
+            anonymous reads. `/health`, `/openapi.json` and `/docs/` are public.\n\n\
             **Upstream policy.** Share errors are classified by Share's `Code`, never by HTTP \
             status. A login Share rejected is not repeated for 5 min, doubling to 1 h (at least \
             30 min after the lockout code); two logins of one account are never closer than \
@@ -30,6 +35,7 @@ use crate::routes;
             `age_seconds` and `stale` (older than 10 min). A Share record that cannot be read \
             exactly fails the whole read (`upstream_bad_response`): no value is ever guessed."
     ),
+    modifiers(&BearerScheme),
     // Referenced only from the shared error responses, which do not register their schemas.
     components(schemas(crate::error::Problem)),
     tags(
@@ -44,6 +50,25 @@ use crate::routes;
     )
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` scheme the account-scoped operations name, which gives the Swagger UI
+/// its "Authorize" button.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "An access token from the account's `tokens` in the service's configuration.",
+            ))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The whole document: the annotated handlers plus the document-level text above.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -3,22 +3,34 @@
 
 use std::net::{SocketAddr, TcpListener};
 
+use std::time::Duration;
+
+use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Logger;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::accounts::Accounts;
+use crate::auth::AuthFailures;
 use crate::config::Settings;
+use crate::middleware;
 use crate::routes::{self, SimulatedData, SIMULATED_HEADER};
 use crate::share::ShareClient;
 
+/// A client gets this long to send its request head (slow-loris defence; actix's default,
+/// made explicit).
+const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// State shared by every worker. Built once: a cache built inside the worker closure would
-/// silently become one cache per worker.
+/// silently become one cache per worker (and a per-worker failure count would let a client
+/// spread its token guesses over the workers).
 pub struct AppState {
     pub accounts: Accounts,
+    pub auth_failures: AuthFailures,
 }
 
 /// The bound, ready-to-run service.
@@ -39,9 +51,15 @@ impl Application {
     ) -> std::io::Result<Application> {
         install_crypto_provider();
         let addr = listener.local_addr()?;
+        // main checks this too, with a friendlier exit; this guards every other caller.
+        settings
+            .check_access(addr)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let state = web::Data::new(AppState {
-            accounts: Accounts::new(settings),
+            accounts: Accounts::new(settings, settings.anonymous_allowed(addr)),
+            auth_failures: AuthFailures::default(),
         });
+        let origins = settings.cors.allowed_origins.clone();
         let spec = crate::openapi::document();
         let timeout = settings.upstream_timeout;
         let root_aliases = settings.accounts.len() == 1;
@@ -69,8 +87,12 @@ impl Application {
                         Ok(response)
                     }
                 })
-                .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                .wrap(from_fn(middleware::slow_down_auth_failures))
+                .wrap(from_fn(middleware::limit_requests))
+                .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+                .wrap(middleware::access_log())
         })
+        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
         .listen(listener)?
         .run();
         Ok(Application { addr, server })
@@ -83,6 +105,21 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Browsers on these origins may call the API with GET and an `Authorization` header.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([Method::GET])
+        .allowed_headers([header::AUTHORIZATION])
+        .expose_headers([
+            header::WWW_AUTHENTICATE,
+            header::RETRY_AFTER,
+            HeaderName::from_static(SIMULATED_HEADER),
+        ])
+        .max_age(3600)
 }
 
 /// awc's rustls feature compiles rustls without a crypto provider; without one, the first

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{AccountSettings, ConfigError, Login};
+use super::{tokens, AccountSettings, ConfigError, Login};
 use crate::domain::{AccountName, Region, Secret};
 
 #[derive(Deserialize)]
@@ -19,6 +19,9 @@ struct RawAccount {
     password_file: Option<String>,
     region: Option<String>,
     base_url: Option<String>,
+    tokens: Option<Vec<String>>,
+    tokens_env: Option<String>,
+    tokens_file: Option<String>,
 }
 
 /// Parses entry `index`; errors name the account by its `name` when it has one, else by
@@ -38,6 +41,7 @@ pub(super) fn parse(
         key: key.to_owned(),
         message,
     };
+    check_secret_types(&table).map_err(|(key, message)| err(key, message.to_owned()))?;
     let raw: RawAccount = table.try_into().map_err(|e: toml::de::Error| {
         let message = e.message().to_owned();
         let key = if message.contains("missing field `name`") {
@@ -107,14 +111,52 @@ pub(super) fn parse(
         .map(|u| check_base_url(&u).map(|()| u))
         .transpose()
         .map_err(|m| err("base_url", m))?;
+    let tokens = match (raw.tokens, raw.tokens_env, raw.tokens_file) {
+        (None, None, None) => Vec::new(),
+        (Some(list), None, None) => tokens::checked(list).map_err(|m| err("tokens", m))?,
+        (None, Some(var_name), None) => {
+            let value = var(&var_name).ok_or_else(|| {
+                err(
+                    "tokens_env",
+                    format!("environment variable {var_name} is not set"),
+                )
+            })?;
+            tokens::checked(tokens::split_list(&value))
+                .map_err(|m| err("tokens_env", format!("environment variable {var_name} {m}")))?
+        }
+        (None, None, Some(file)) => {
+            tokens::read_file(&base_dir.join(&file)).map_err(|m| err("tokens_file", m))?
+        }
+        _ => {
+            return Err(err(
+                "tokens",
+                "give at most one of `tokens`, `tokens_env`, `tokens_file`".to_owned(),
+            ))
+        }
+    };
     Ok(AccountSettings {
         name,
         login,
         password,
         region,
         base_url,
+        tokens,
         simulated: false,
     })
+}
+
+/// serde's "invalid type" messages quote the value they got, which for these keys would be
+/// a secret; so their types are checked first with messages of our own.
+fn check_secret_types(table: &toml::Table) -> Result<(), (&'static str, &'static str)> {
+    match table.get("password") {
+        None | Some(toml::Value::String(_)) => {}
+        Some(_) => return Err(("password", "must be a string")),
+    }
+    match table.get("tokens") {
+        None => Ok(()),
+        Some(toml::Value::Array(items)) if items.iter().all(toml::Value::is_str) => Ok(()),
+        Some(_) => Err(("tokens", "must be an array of strings")),
+    }
 }
 
 pub(super) fn parse_username(raw: &str) -> Result<Login, String> {

@@ -1,7 +1,7 @@
 //! The single `default` account from environment variables (twelve-factor, Docker).
 
 use super::account::{check_base_url, parse_account_id, parse_username, read_password_file};
-use super::{AccountSettings, ConfigError};
+use super::{tokens, AccountSettings, ConfigError};
 use crate::domain::{AccountName, Region, Secret};
 
 const USERNAME: &str = "DEXCOM_USERNAME";
@@ -10,6 +10,24 @@ const PASSWORD: &str = "DEXCOM_PASSWORD";
 const PASSWORD_FILE: &str = "DEXCOM_PASSWORD_FILE";
 const REGION: &str = "DEXCOM_REGION";
 const BASE_URL: &str = "DEXCOM_BASE_URL";
+const TOKENS: &str = "DEXCOM_TOKENS";
+const TOKENS_FILE: &str = "DEXCOM_TOKENS_FILE";
+const ALLOW_ANONYMOUS: &str = "DEXCOM_ALLOW_ANONYMOUS";
+
+/// `DEXCOM_ALLOW_ANONYMOUS` (`true` or `false`), which overrides `[auth] allow_anonymous`.
+pub(super) fn allow_anonymous(
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<bool>, ConfigError> {
+    match var(ALLOW_ANONYMOUS).as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(ConfigError::Env {
+            var: ALLOW_ANONYMOUS.to_owned(),
+            message: "must be `true` or `false`".to_owned(),
+        }),
+    }
+}
 
 /// `None` when neither `DEXCOM_USERNAME` nor `DEXCOM_ACCOUNT_ID` is set.
 pub(super) fn account(
@@ -53,6 +71,19 @@ pub(super) fn account(
         None => Region::default(),
         Some(r) => Region::parse(&r).ok_or_else(|| err(REGION, "must be one of us, ous, jp"))?,
     };
+    let tokens = match (get(TOKENS), get(TOKENS_FILE)) {
+        (None, None) => Vec::new(),
+        (Some(list), None) => {
+            tokens::checked(tokens::split_list(&list)).map_err(|m| err(TOKENS, &m))?
+        }
+        (None, Some(path)) => tokens::read_file(path.as_ref()).map_err(|m| err(TOKENS_FILE, &m))?,
+        (Some(_), Some(_)) => {
+            return Err(err(
+                TOKENS,
+                "set DEXCOM_TOKENS or DEXCOM_TOKENS_FILE, not both",
+            ))
+        }
+    };
     let base_url = get(BASE_URL);
     if let Some(url) = &base_url {
         check_base_url(url).map_err(|m| err(BASE_URL, &m))?;
@@ -63,6 +94,7 @@ pub(super) fn account(
         password,
         region,
         base_url,
+        tokens,
         simulated: false,
     }))
 }

@@ -1,9 +1,12 @@
 //! Typed settings: a TOML file plus one optional account from the environment. Every value is
 //! checked here, so a mistake stops start-up with a message naming the key and the account.
 
+mod access;
 mod account;
 mod env;
 mod error;
+mod permissions;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -13,6 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 pub use self::error::ConfigError;
+pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 use crate::policy::{LoginPolicy, RetryPolicy};
 
@@ -29,6 +33,23 @@ pub struct Settings {
     pub retry: RetryPolicy,
     pub login: LoginPolicy,
     pub accounts: Vec<AccountSettings>,
+    pub auth: AuthSettings,
+    pub cors: CorsSettings,
+}
+
+/// `[auth]`: who may read accounts that have no tokens.
+#[derive(Clone, Debug, Default)]
+pub struct AuthSettings {
+    /// `None`: anonymous reads only while listening on a loopback address. `Some(true)`:
+    /// anywhere. `Some(false)`: never, so every account must have tokens.
+    pub allow_anonymous: Option<bool>,
+}
+
+/// `[cors]`: browser origins that may call the API from their pages.
+#[derive(Clone, Debug, Default)]
+pub struct CorsSettings {
+    /// Exact origins such as `https://dashboard.example.org`; empty means no CORS at all.
+    pub allowed_origins: Vec<String>,
 }
 
 /// One Dexcom account to serve.
@@ -39,6 +60,8 @@ pub struct AccountSettings {
     pub password: Secret<String>,
     pub region: Region,
     pub base_url: Option<String>,
+    /// Bearer tokens that may read this account. Empty: anonymous reads, where allowed.
+    pub tokens: Vec<Secret<String>>,
     /// Served by the built-in simulator: its data is not real and is labelled as such.
     pub simulated: bool,
 }
@@ -59,8 +82,23 @@ struct RawFile {
     cache: Option<RawCache>,
     upstream: Option<RawUpstream>,
     login: Option<RawLogin>,
+    auth: Option<RawAuth>,
+    cors: Option<RawCors>,
     #[serde(default)]
     accounts: Vec<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    allow_anonymous: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCors {
+    #[serde(default)]
+    allowed_origins: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -99,16 +137,22 @@ impl Settings {
                     path: path.display().to_string(),
                     message: e.to_string(),
                 })?;
-                toml::from_str::<RawFile>(&text).map_err(|e| ConfigError::Parse {
+                let raw = toml::from_str::<RawFile>(&text).map_err(|e| ConfigError::Parse {
                     path: path.display().to_string(),
                     message: e.message().to_owned(),
-                })?
+                })?;
+                if let Some(warning) = permissions::warning(path, holds_secrets(&raw)) {
+                    log::warn!("{warning}");
+                }
+                raw
             }
             None => RawFile {
                 listen: None,
                 cache: None,
                 upstream: None,
                 login: None,
+                auth: None,
+                cors: None,
                 accounts: Vec::new(),
             },
         };
@@ -164,7 +208,7 @@ impl Settings {
             min_interval: seconds(
                 login.min_interval_seconds,
                 secs(login_defaults.min_interval),
-                10..=3600,
+                1..=3600,
                 "login.min_interval_seconds",
             )?,
         };
@@ -174,6 +218,14 @@ impl Settings {
             login.rejected_max,
             "login.backoff_max_seconds",
         )?;
+        let allow_anonymous = match env::allow_anonymous(var)? {
+            Some(from_env) => Some(from_env),
+            None => raw.auth.and_then(|a| a.allow_anonymous),
+        };
+        let allowed_origins = raw.cors.map(|c| c.allowed_origins).unwrap_or_default();
+        for origin in &allowed_origins {
+            check_origin(origin)?;
+        }
         Ok(Settings {
             listen: parse_listen(raw.listen.as_deref().unwrap_or(DEFAULT_LISTEN), "listen")?,
             cache_ttl: seconds(
@@ -191,6 +243,38 @@ impl Settings {
             retry,
             login,
             accounts,
+            auth: AuthSettings { allow_anonymous },
+            cors: CorsSettings { allowed_origins },
+        })
+    }
+}
+
+/// Inline `password` or `tokens` in the file make its permissions matter.
+fn holds_secrets(raw: &RawFile) -> bool {
+    raw.accounts
+        .iter()
+        .any(|a| a.contains_key("password") || a.contains_key("tokens"))
+}
+
+/// An origin is what a browser sends in `Origin`: scheme, host and optional port, no path.
+fn check_origin(origin: &str) -> Result<(), ConfigError> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let valid = rest.is_some_and(|host| {
+        !host.is_empty()
+            && !host.contains(['/', '?', '#', '*', '@'])
+            && host.bytes().all(|b| b.is_ascii_graphic())
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(ConfigError::Key {
+            key: "cors.allowed_origins".to_owned(),
+            message: format!(
+                "{origin:?} is not an origin like https://dashboard.example.org (scheme, host, \
+                 optional port; no path, no wildcard)"
+            ),
         })
     }
 }
@@ -235,6 +319,8 @@ fn seconds(
     }
 }
 
+/// Names must be unique, and so must tokens: a token must say which account it opens, or a
+/// wrong account could not be told from a wrong token.
 fn check_unique(accounts: &[AccountSettings]) -> Result<(), ConfigError> {
     for (i, a) in accounts.iter().enumerate() {
         if accounts[..i].iter().any(|b| b.name == a.name) {
@@ -244,6 +330,20 @@ fn check_unique(accounts: &[AccountSettings]) -> Result<(), ConfigError> {
                 message: "two accounts have this name; names must be unique".to_owned(),
             });
         }
+        let shared = accounts[..i]
+            .iter()
+            .find(|b| b.tokens.iter().any(|t| a.tokens.contains(t)));
+        if let Some(b) = shared {
+            return Err(ConfigError::Account {
+                account: a.name.to_string(),
+                key: "tokens".to_owned(),
+                message: format!(
+                    "a token of this account is also a token of account `{}`; each token must \
+                     belong to one account",
+                    b.name
+                ),
+            });
+        }
     }
     Ok(())
 }
@@ -251,3 +351,7 @@ fn check_unique(accounts: &[AccountSettings]) -> Result<(), ConfigError> {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "auth_tests.rs"]
+mod auth_tests;

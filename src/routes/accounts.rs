@@ -1,14 +1,18 @@
 //! `/accounts`: each account's region and link to Share. Never a credential.
 
+use std::sync::Arc;
+
 use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
+use super::access::Caller;
+use super::query::QueryParams;
 use super::SimulatedData;
 use crate::accounts::{Account, LoginKind};
 use crate::domain::Region;
-use crate::error::ApiError;
+use crate::error::{AccountsErrors, ApiError};
 use crate::startup::AppState;
 use crate::status::{CircuitState, SessionPhase};
 
@@ -121,17 +125,42 @@ impl AccountView {
     }
 }
 
-/// The configured accounts, their regions and the state of their Share sessions.
+/// Parameters of `/accounts`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the parameters; the handler parses them itself
+pub struct TokenParam {
+    /// An access token, for clients that cannot send `Authorization: Bearer <token>`. Prefer
+    /// the header: URLs end up in browser histories and proxy logs.
+    token: Option<String>,
+}
+
+/// The accounts the caller may read, their regions and the state of their Share sessions.
+///
+/// Without a token: the accounts that need none. With a token: those plus the token's
+/// account. A token that opens no account is refused with 401.
 #[utoipa::path(
     tag = "service",
-    responses((status = 200, description = "Every configured account", body = [AccountView]))
+    params(TokenParam),
+    security(("bearer" = []), ()),
+    responses(
+        (status = 200, description = "The accounts the caller may read", body = [AccountView]),
+        AccountsErrors,
+    )
 )]
 #[get("/accounts")]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let accounts = state.accounts.all();
-    if accounts.iter().any(|a| a.simulated) {
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let query = QueryParams::parse(req.query_string())?;
+    let caller = Caller::of(&req, &state.accounts, &query)?;
+    let readable: Vec<&Arc<Account>> = state
+        .accounts
+        .all()
+        .iter()
+        .filter(|a| caller.may_read(a))
+        .collect();
+    if readable.iter().any(|a| a.simulated) {
         req.extensions_mut().insert(SimulatedData);
     }
-    let views: Vec<AccountView> = accounts.iter().map(|a| AccountView::of(a)).collect();
-    HttpResponse::Ok().json(views)
+    let views: Vec<AccountView> = readable.into_iter().map(|a| AccountView::of(a)).collect();
+    Ok(HttpResponse::Ok().json(views))
 }

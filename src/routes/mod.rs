@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per resource. Every handler is registered through utoipa so none
 //! can be missing from the OpenAPI document.
 
+pub mod access;
 pub mod accounts;
 pub mod health;
 pub mod nightscout;
@@ -14,6 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::accounts::{Account, Accounts};
 use crate::error::ApiError;
+use access::Caller;
 use query::{truncate, QueryParams};
 
 /// Marks a response whose data comes from the simulator; see [`SIMULATED_HEADER`].
@@ -49,24 +51,40 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(nightscout::treatments_json);
 }
 
-/// The account a request names with `?account=`, or the only one configured.
+/// The account a request names with `?account=`, else the account of the token it carries,
+/// else the only one configured; and only if the caller may read it. This is the one place
+/// a request picks its account, so every account-scoped handler is covered by the token check,
+/// which happens before any call to Share.
 pub fn resolve_account(
     req: &HttpRequest,
     accounts: &Accounts,
     query: &QueryParams,
 ) -> Result<Arc<Account>, ApiError> {
+    let caller = Caller::of(req, accounts, query)?;
     let name = query
         .single("account")
         .map_err(|_| ApiError::QueryInvalid("account is given more than once".to_owned()))?;
-    let account = match name {
-        Some(name) => accounts
+    let account = match (name, &caller) {
+        (Some(name), _) => accounts
             .find(name)
             .ok_or_else(|| ApiError::AccountNotFound(truncate(name)))?,
-        None => accounts.single().ok_or_else(|| {
-            let names: Vec<&str> = accounts.all().iter().map(|a| a.name.as_str()).collect();
-            ApiError::AccountRequired(names.join(", "))
+        (None, Caller::Holder(own)) => own,
+        (None, Caller::Anonymous) => accounts.single().ok_or_else(|| {
+            // Only the names this caller could read: the others are not its business.
+            let names: Vec<&str> = accounts
+                .all()
+                .iter()
+                .filter(|a| caller.may_read(a))
+                .map(|a| a.name.as_str())
+                .collect();
+            ApiError::AccountRequired(if names.is_empty() {
+                "each needs a token".to_owned()
+            } else {
+                names.join(", ")
+            })
         })?,
     };
+    caller.check_read(account)?;
     if account.simulated {
         req.extensions_mut().insert(SimulatedData);
     }

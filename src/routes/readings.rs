@@ -78,7 +78,8 @@ impl ReadingBody {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documents the parameters; the handler parses them itself
 pub struct ReadingsParams {
-    /// Account name; may be left out when exactly one account is configured.
+    /// Account name; may be left out when exactly one account is configured or a token is
+    /// given (the token's account is meant).
     account: Option<String>,
     /// How far back to look, in minutes.
     #[param(minimum = 1, maximum = 1440, default = 1440)]
@@ -86,6 +87,8 @@ pub struct ReadingsParams {
     /// The most readings to return.
     #[param(minimum = 1, maximum = 288, default = 288)]
     max_count: Option<u16>,
+    /// An access token, for clients that cannot send `Authorization: Bearer <token>`.
+    token: Option<String>,
 }
 
 /// Parameters of `/readings/latest` and `/readings/current`.
@@ -93,8 +96,11 @@ pub struct ReadingsParams {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documents the parameters; the handler parses them itself
 pub struct AccountParam {
-    /// Account name; may be left out when exactly one account is configured.
+    /// Account name; may be left out when exactly one account is configured or a token is
+    /// given (the token's account is meant).
     account: Option<String>,
+    /// An access token, for clients that cannot send `Authorization: Bearer <token>`.
+    token: Option<String>,
 }
 
 /// Readings of the last `minutes`, newest first.
@@ -111,6 +117,7 @@ pub struct AccountParam {
 #[utoipa::path(
     tag = "readings",
     params(ReadingsParams),
+    security(("bearer" = []), ()),
     responses(
         (status = 200, description = "Readings, newest first (may be empty)", body = [ReadingBody], headers(
             ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
@@ -151,6 +158,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "readings",
     params(AccountParam),
+    security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The newest reading", body = ReadingBody, headers(
             ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
@@ -180,6 +188,7 @@ pub async fn latest(
 #[utoipa::path(
     tag = "readings",
     params(AccountParam),
+    security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The current reading", body = ReadingBody, headers(
             ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),

@@ -3,6 +3,7 @@
 //! | method + path | body | answer |
 //! |---|---|---|
 //! | `GET /simulator/calls` | – | 200 `{"authenticate":n,"login_by_id":n,"read":n}` |
+//! | `GET /simulator/sessions` | – | 200 `{"issued":["<uuid>",…]}`: every session ID issued |
 //! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss) |
 //! | `POST /simulator/expire-sessions` | – | 204 |
 //! | `POST /simulator/faults` | a [`Fault`](super::Fault) | 204, or 400 `{"error":"…"}` |
@@ -35,6 +36,10 @@ async fn calls(control: web::Data<SimControl>) -> HttpResponse {
         "login_by_id": control.calls(Endpoint::LoginById),
         "read": control.calls(Endpoint::Read),
     }))
+}
+
+async fn sessions(control: web::Data<SimControl>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "issued": control.issued_sessions() }))
 }
 
 async fn reset(control: web::Data<SimControl>) -> HttpResponse {
@@ -85,6 +90,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/simulator/calls")
             .route(web::get().to(calls))
+            .default_service(web::to(|| method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/simulator/sessions")
+            .route(web::get().to(sessions))
             .default_service(web::to(|| method_not_allowed("GET"))),
     )
     .service(

@@ -50,11 +50,16 @@ struct Inner {
     signal_loss_minutes: u32,
 }
 
+/// How many issued session IDs [`SimControl::issued_sessions`] remembers.
+const ISSUED_KEPT: usize = 10_000;
+
 /// State shared by every worker; built once.
 #[derive(Debug)]
 pub struct SimState {
     config: SimulatorConfig,
     inner: Mutex<Inner>,
+    // Outside `Inner` so that a reset does not forget them: tests look for them in logs.
+    issued: Mutex<Vec<Uuid>>,
 }
 
 impl SimState {
@@ -63,6 +68,7 @@ impl SimState {
         SimState {
             config,
             inner: Mutex::new(Inner::default()),
+            issued: Mutex::new(Vec::new()),
         }
     }
 
@@ -147,6 +153,12 @@ impl SimState {
                 revoked: false,
             },
         );
+        drop(inner);
+        let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
+        if issued.len() == ISSUED_KEPT {
+            issued.remove(0);
+        }
+        issued.push(id);
         id
     }
 
@@ -185,6 +197,16 @@ impl SimControl {
     /// Requests that reached `endpoint` (faulted or not) since start or reset.
     pub fn calls(&self, endpoint: Endpoint) -> u64 {
         self.state.lock().calls[endpoint.index()]
+    }
+
+    /// Every session ID issued so far (the latest 10 000), even after a reset: tests check
+    /// that none of them shows up where it must not.
+    pub fn issued_sessions(&self) -> Vec<Uuid> {
+        self.state
+            .issued
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Clears counters, faults, sessions, lockouts and signal loss.
@@ -259,6 +281,7 @@ mod tests {
         assert_eq!(s.session_account(&id, t0), Err(SessionError::NotValid));
         control.reset();
         assert_eq!(s.session_account(&id, t0), Err(SessionError::NotFound));
+        assert_eq!(control.issued_sessions(), [id]);
     }
 
     #[test]

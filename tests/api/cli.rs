@@ -1,22 +1,8 @@
 //! The binary itself: start-up failures exit non-zero with a message that says what to fix.
 
 use std::io::Write;
-use std::process::Command;
 
-fn proxy() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dexcom-share-proxy"));
-    for var in [
-        "DEXCOM_USERNAME",
-        "DEXCOM_ACCOUNT_ID",
-        "DEXCOM_PASSWORD",
-        "DEXCOM_PASSWORD_FILE",
-        "DEXCOM_REGION",
-        "DEXCOM_SHARE_PROXY_CONFIG",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
+use crate::process::{proxy, Logged};
 
 fn run_with_config(toml: &str) -> (i32, String) {
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
@@ -73,16 +59,6 @@ fn a_missing_config_file_is_an_error() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/config.toml"));
 }
 
-/// Kills the child process when the test ends, pass or fail.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn http_get(addr: &str, path: &str) -> String {
     use std::io::Read;
     let mut stream = std::net::TcpStream::connect(addr).expect("connect to the proxy");
@@ -102,34 +78,12 @@ fn http_get(addr: &str, path: &str) -> String {
 /// The README's first command: `--demo` serves a labelled, simulated current reading.
 #[test]
 fn demo_mode_serves_a_simulated_current_reading() {
-    use std::io::BufRead;
-    let child = proxy()
+    let mut command = proxy();
+    command
         .args(["--demo", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the proxy");
-    let mut running = Running(child);
-    let stderr = running.0.stderr.take().expect("piped stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                let _ = tx.send(addr);
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(std::time::Duration::from_secs(30))
-        .expect("the proxy logs its address");
+        .env("RUST_LOG", "info");
+    let proxy = Logged::start(command);
+    let addr = proxy.addr.clone();
 
     let current = http_get(&addr, "/readings/current");
     let accounts = http_get(&addr, "/accounts");
@@ -143,5 +97,5 @@ fn demo_mode_serves_a_simulated_current_reading() {
     );
     assert!(current.contains("\"trend_arrow\""), "{current}");
     assert!(accounts.contains("\"simulated\":true"), "{accounts}");
-    drop(running);
+    proxy.stop();
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use awc::http::header::HeaderMap;
-use dexcom_share_proxy::config::{AccountSettings, Login, Settings};
+use dexcom_share_proxy::config::{AccountSettings, AuthSettings, CorsSettings, Login, Settings};
 use dexcom_share_proxy::domain::{AccountName, Region, Secret};
 use dexcom_share_proxy::policy::{LoginPolicy, RetryPolicy};
 use dexcom_share_proxy::simulator::{Endpoint, SimAccount, SimControl, Simulator, SimulatorConfig};
@@ -17,6 +17,9 @@ pub const ALICE_USER: &str = "alice@example.com";
 pub const ALICE_PASSWORD: &str = "alice-password-0451";
 pub const BOB_ID: &str = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b";
 pub const BOB_PASSWORD: &str = "bob-password-9927";
+pub const ALICE_TOKEN: &str = "alice-token-6f1c2e9d4b";
+pub const ALICE_WATCH_TOKEN: &str = "alice-watch-token-08d7e2";
+pub const BOB_TOKEN: &str = "bob-token-3a9e5c7f21d4";
 
 /// A proxy in front of a simulator with two Share accounts (alice by username at UTC-4,
 /// bob by account ID at UTC+5:30).
@@ -100,8 +103,15 @@ pub fn account(name: &str, login: Login, password: &str, base_url: &str) -> Acco
         password: Secret::new(password.to_owned()),
         region: Region::Us,
         base_url: Some(base_url.to_owned()),
+        tokens: Vec::new(),
         simulated: false,
     }
+}
+
+/// The account, readable only with one of these tokens.
+pub fn with_tokens(mut account: AccountSettings, tokens: &[&str]) -> AccountSettings {
+    account.tokens = tokens.iter().map(|t| Secret::new(t.to_string())).collect();
+    account
 }
 
 pub fn alice(base_url: &str) -> AccountSettings {
@@ -125,6 +135,8 @@ pub struct Options {
     pub timeout: Duration,
     pub retry: RetryPolicy,
     pub login: LoginPolicy,
+    pub auth: AuthSettings,
+    pub cors: CorsSettings,
 }
 
 impl Default for Options {
@@ -144,6 +156,8 @@ impl Default for Options {
                 min_interval: Duration::ZERO,
                 ..LoginPolicy::default()
             },
+            auth: AuthSettings::default(),
+            cors: CorsSettings::default(),
         }
     }
 }
@@ -153,9 +167,14 @@ pub async fn spawn_app() -> TestApp {
     spawn(Options::default()).await
 }
 
-pub async fn spawn(options: Options) -> TestApp {
+/// A simulator on a free loopback port.
+pub fn start_simulator(config: SimulatorConfig) -> Simulator {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind simulator");
-    let simulator = Simulator::start(options.sim, listener).expect("start simulator");
+    Simulator::start(config, listener).expect("start simulator")
+}
+
+pub async fn spawn(options: Options) -> TestApp {
+    let simulator = start_simulator(options.sim);
     let sim_base_url = simulator.base_url();
     let settings = Settings {
         listen: "127.0.0.1:0".parse().expect("valid address"),
@@ -164,22 +183,30 @@ pub async fn spawn(options: Options) -> TestApp {
         retry: options.retry,
         login: options.login,
         accounts: (options.accounts)(&sim_base_url),
+        auth: options.auth,
+        cors: options.cors,
     };
     let app = Application::build(&settings).expect("build proxy");
     let address = format!("http://{}", app.addr());
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        sim: simulator.control(),
-        http: awc::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .disable_redirects()
-            .finish(),
-        simulator: Some(simulator),
-    }
+    TestApp::attach(address, simulator)
 }
 
 impl TestApp {
+    /// A client for a proxy already running at `address` (e.g. the binary) in front of
+    /// `simulator`.
+    pub fn attach(address: String, simulator: Simulator) -> TestApp {
+        TestApp {
+            address,
+            sim: simulator.control(),
+            http: awc::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .disable_redirects()
+                .finish(),
+            simulator: Some(simulator),
+        }
+    }
+
     /// Stops the simulator: Share becomes unreachable (connection refused).
     pub async fn stop_simulator(&mut self) {
         if let Some(simulator) = self.simulator.take() {
@@ -192,20 +219,31 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: awc::http::Method, path: &str) -> Response {
-        self.request_with_header(method, path, ("x-test", "1"))
-            .await
+        self.send(method, path, &[]).await
     }
 
-    pub async fn request_with_header(
+    /// GET with `Authorization: Bearer <token>`.
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Response {
+        let bearer = format!("Bearer {token}");
+        self.send(
+            awc::http::Method::GET,
+            path,
+            &[("authorization", bearer.as_str())],
+        )
+        .await
+    }
+
+    pub async fn send(
         &self,
         method: awc::http::Method,
         path: &str,
-        header: (&str, &str),
+        headers: &[(&str, &str)],
     ) -> Response {
-        let mut response = self
-            .http
-            .request(method, format!("{}{path}", self.address))
-            .insert_header(header)
+        let mut request = self.http.request(method, format!("{}{path}", self.address));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = request
             .send()
             .await
             .unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -1,12 +1,18 @@
 //! Integration tests: a real proxy and a real Share simulator on 127.0.0.1:0, over HTTP.
 
+mod access;
 mod accounts;
 mod cli;
+mod cors;
 mod helpers;
+mod limits;
 mod nightscout;
 mod openapi;
+mod process;
 mod readings;
 mod resilience;
 mod routing;
+mod secrets;
+mod secure_default;
 mod session;
 mod upstream_faults;

@@ -178,17 +178,17 @@ async fn if_modified_since_the_newest_entry_is_304() {
         .to_owned();
 
     let again = app
-        .request_with_header(
+        .send(
             Method::GET,
             "/ns/alice/api/v1/entries.json",
-            ("if-modified-since", &last_modified),
+            &[("if-modified-since", &last_modified)],
         )
         .await;
     let older = app
-        .request_with_header(
+        .send(
             Method::GET,
             "/ns/alice/api/v1/entries.json",
-            ("if-modified-since", "Mon, 01 Jan 2024 00:00:00 GMT"),
+            &[("if-modified-since", "Mon, 01 Jan 2024 00:00:00 GMT")],
         )
         .await;
 

@@ -45,7 +45,7 @@ async fn every_endpoint_is_documented_with_its_errors() {
         .iter()
         .map(|p| p["name"].as_str().expect("name"))
         .collect();
-    assert_eq!(params, ["account", "minutes", "max_count"]);
+    assert_eq!(params, ["account", "minutes", "max_count", "token"]);
     assert!(doc["paths"]["/readings/current"]["get"]["responses"]["204"].is_object());
 }
 
@@ -87,4 +87,33 @@ fn every_reference_resolves() {
     let mut refs = 0;
     walk(&doc, &doc, &mut refs);
     assert!(refs > 10, "{refs} references");
+}
+
+/// The Swagger UI's "Authorize" button comes from this scheme; public endpoints name none.
+#[actix_web::test]
+async fn account_scoped_operations_offer_the_bearer_scheme_and_public_ones_do_not() {
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).expect("committed JSON");
+
+    let scheme = &doc["components"]["securitySchemes"]["bearer"];
+
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+    for path in [
+        "/readings",
+        "/readings/latest",
+        "/readings/current",
+        "/accounts",
+    ] {
+        let operation = &doc["paths"][path]["get"];
+        assert_eq!(
+            operation["security"],
+            serde_json::json!([{"bearer": []}, {}]),
+            "{path}"
+        );
+        assert!(operation["responses"]["401"].is_object(), "{path} 401");
+        let params = operation["parameters"].as_array().expect("parameters");
+        assert!(params.iter().any(|p| p["name"] == "token"), "{path} token");
+    }
+    assert!(doc["paths"]["/readings"]["get"]["responses"]["403"].is_object());
+    assert!(doc["paths"]["/health"]["get"]["security"].is_null());
 }

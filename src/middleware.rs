@@ -1,0 +1,148 @@
+//! What wraps every route: request size limits, no bodies on GET, the slow answer to failed
+//! token attempts, and an access log with `?token=` redacted.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::{Logger, Next};
+use actix_web::{web, Error};
+
+use crate::error::ApiError;
+use crate::routes::access::TOKEN_PARAM;
+use crate::startup::AppState;
+
+/// Longest path plus query string accepted (414 beyond). Real requests use a few hundred.
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+/// Largest sum of header names and values accepted (431 beyond). actix-http itself closes
+/// connections whose request head passes 128 KiB or 96 headers.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Refuses oversized URLs and headers, and GET or HEAD requests with a body, before routing.
+pub async fn limit_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    match refusal(&req) {
+        Some(error) => Ok(req.error_response(error).map_into_right_body()),
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+    }
+}
+
+fn refusal(req: &ServiceRequest) -> Option<ApiError> {
+    let url_bytes = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if url_bytes > MAX_URL_BYTES {
+        Some(ApiError::UriTooLong { max: MAX_URL_BYTES })
+    } else if header_bytes > MAX_HEADER_BYTES {
+        Some(ApiError::HeadersTooLarge {
+            max: MAX_HEADER_BYTES,
+        })
+    } else if matches!(*req.method(), Method::GET | Method::HEAD) && has_body(req) {
+        Some(ApiError::BodyNotAllowed)
+    } else {
+        None
+    }
+}
+
+fn has_body(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    length.is_some_and(|n| n > 0) || headers.contains_key(header::TRANSFER_ENCODING)
+}
+
+/// Answers a missing, wrong or misdirected token only after a delay that grows with the
+/// client's recent failures (see [`crate::auth::AuthFailures`]). The client is the peer
+/// address: `X-Forwarded-For` is not trusted, since anyone can send it.
+pub async fn slow_down_auth_failures(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let client = req.peer_addr().map(|a| a.ip());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(req).await?;
+    let failure = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .filter(|e| e.is_auth_failure())
+        .map(ApiError::code);
+    if let (Some(code), Some(client), Some(state)) = (failure, client, state) {
+        let (failures, delay) = state.auth_failures.record(client).await;
+        log::info!(
+            "{client}: {code} on {} ({failures} failed token attempt(s) in the last minute; \
+             answering after {} ms)",
+            response.request().path(),
+            delay.as_millis()
+        );
+        tokio::time::sleep(delay).await;
+    }
+    Ok(response)
+}
+
+/// The access log: one line per request, with `token` values in the query replaced by
+/// `<redacted>` (the built-in `%r` would log them).
+pub fn access_log() -> Logger {
+    Logger::new("%a \"%{request}xi\" %s %b %Dms").custom_request_replace("request", |req| {
+        let query = req.query_string();
+        let target = if query.is_empty() {
+            req.path().to_owned()
+        } else {
+            format!("{}?{}", req.path(), redact_query(query))
+        };
+        format!("{} {target} {:?}", req.method(), req.version())
+    })
+}
+
+/// Replaces the value of every parameter whose decoded name is `token`.
+pub fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let raw_name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            let is_token = form_urlencoded::parse(raw_name.as_bytes())
+                .next()
+                .is_some_and(|(name, _)| name == TOKEN_PARAM);
+            if is_token {
+                format!("{raw_name}=<redacted>")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_values_are_redacted_however_the_name_is_written() {
+        let cases = [
+            ("account=alice", "account=alice"),
+            ("token=abcdefghijklmnop", "token=<redacted>"),
+            (
+                "account=a&tok%65n=abcdefghijklmnop&minutes=5",
+                "account=a&tok%65n=<redacted>&minutes=5",
+            ),
+            ("token", "token=<redacted>"),
+            (
+                "tokens=x&token=y&token=z",
+                "tokens=x&token=<redacted>&token=<redacted>",
+            ),
+        ];
+        for (query, want) in cases {
+            assert_eq!(redact_query(query), want, "{query}");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Who is asking: the token a request presents (`Authorization: Bearer`, else `?token=`) and
+//! the account it belongs to, and whether that caller may read an account. Checked before
+//! anything calls Share.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+use super::query::{QueryParams, Repeated};
+use crate::accounts::{Account, Accounts};
+use crate::domain::Secret;
+use crate::error::ApiError;
+
+/// The query parameter for clients that cannot set headers (hubs, watch faces).
+pub const TOKEN_PARAM: &str = "token";
+
+/// The caller of one request.
+pub enum Caller {
+    /// No token presented.
+    Anonymous,
+    /// A valid token of this account.
+    Holder(Arc<Account>),
+}
+
+impl Caller {
+    /// Identifies the caller; a token that opens no account is refused (never downgraded to
+    /// anonymous, so a typo shows up as an error instead of as missing accounts).
+    pub fn of(
+        req: &HttpRequest,
+        accounts: &Accounts,
+        query: &QueryParams,
+    ) -> Result<Self, ApiError> {
+        match presented_token(req, query)? {
+            None => Ok(Caller::Anonymous),
+            Some(token) => accounts
+                .token_holder(&token)
+                .map(|a| Caller::Holder(Arc::clone(a)))
+                .ok_or(ApiError::TokenInvalid(
+                    "the token is not valid for any account",
+                )),
+        }
+    }
+
+    /// Accounts without tokens (where anonymous reads are allowed) are open to everyone; the
+    /// others only to holders of their own tokens.
+    pub fn may_read(&self, account: &Account) -> bool {
+        account.access.is_anonymous()
+            || matches!(self, Caller::Holder(own) if own.name == account.name)
+    }
+
+    /// `may_read`, as the error to answer otherwise: 401 without a token, 403 with another
+    /// account's token.
+    pub fn check_read(&self, account: &Account) -> Result<(), ApiError> {
+        match self {
+            _ if self.may_read(account) => Ok(()),
+            Caller::Anonymous => Err(ApiError::TokenRequired(account.name.to_string())),
+            Caller::Holder(_) => Err(ApiError::TokenForbidden(account.name.to_string())),
+        }
+    }
+}
+
+/// The token from the `Authorization: Bearer` header or `?token=`. When both are given they
+/// must agree. An empty `?token=` counts as none (a client with an unset token setting).
+fn presented_token(
+    req: &HttpRequest,
+    query: &QueryParams,
+) -> Result<Option<Secret<String>>, ApiError> {
+    let from_header = bearer(req)?;
+    let from_query = query
+        .single(TOKEN_PARAM)
+        .map_err(|Repeated| ApiError::QueryInvalid("token is given more than once".to_owned()))?
+        .filter(|t| !t.is_empty());
+    match (from_header, from_query) {
+        (Some(h), Some(q)) if h != q => Err(ApiError::TokenInvalid(
+            "the Authorization header and ?token= carry different tokens",
+        )),
+        (Some(token), _) | (None, Some(token)) => Ok(Some(Secret::new(token.to_owned()))),
+        (None, None) => Ok(None),
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
+    const MALFORMED: ApiError = ApiError::TokenInvalid("Authorization must be `Bearer <token>`");
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::TokenInvalid(
+            "Authorization is given more than once",
+        ));
+    }
+    let (scheme, token) = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .ok_or(MALFORMED)?;
+    let token = token.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() {
+        Ok(Some(token))
+    } else {
+        Err(MALFORMED)
+    }
+}
