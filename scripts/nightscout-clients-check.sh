@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . scripts/lib.sh
+# The clients authenticate as Nightscout clients do: api-secret = SHA-1 of this token.
+export NS_TOKEN="nightscout-client-token-5f2a9c71"
 work="$(mktemp -d)"
 trap 'lib_stop_all; rm -rf "$work"' EXIT
 
@@ -17,6 +19,7 @@ name = "alice"
 username = "demo@example.com"
 password = "demo-password"
 base_url = "$SIM_URL"
+tokens = ["$NS_TOKEN"]
 TOML
 lib_start_proxy ./target/debug/dexcom-share-proxy "$work" "$work/proxy.toml"
 export NS_URL="$PROXY_URL/ns/alice"

@@ -4,9 +4,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use subtle::ConditionallySelectable;
+use subtle::{Choice, ConditionallySelectable};
 
-use crate::auth::{AccountAccess, TokenDigest};
+use crate::auth::{AccountAccess, Sha1Digest, TokenDigest};
 use crate::config::{AccountSettings, Login, Settings};
 use crate::domain::{AccountName, MaxCount, Minutes, Region, Secret};
 use crate::policy::{LoginPolicy, RetryPolicy};
@@ -169,10 +169,20 @@ impl Accounts {
     /// time, so the answer's timing does not tell how close a guess was or whose it was.
     pub fn token_holder(&self, token: &Secret<String>) -> Option<&Arc<Account>> {
         let presented = TokenDigest::of(token);
+        self.holder(|access| access.accepts(&presented))
+    }
+
+    /// The account one of whose tokens has this SHA-1 (a Nightscout `api-secret`), compared
+    /// the same way.
+    pub fn nightscout_secret_holder(&self, secret: &Sha1Digest) -> Option<&Arc<Account>> {
+        self.holder(|access| access.accepts_sha1(secret))
+    }
+
+    fn holder(&self, accepts: impl Fn(&AccountAccess) -> Choice) -> Option<&Arc<Account>> {
         // 0 = none; else index + 1. Tokens are unique across accounts (checked at start-up).
         let mut found = 0u64;
         for (index, account) in (1u64..).zip(&self.0) {
-            found = u64::conditional_select(&found, &index, account.access.accepts(&presented));
+            found = u64::conditional_select(&found, &index, accepts(&account.access));
         }
         let index = usize::try_from(found.checked_sub(1)?).ok()?;
         self.0.get(index)

@@ -116,6 +116,9 @@ pub enum ApiError {
     TokenInvalid(&'static str),
     #[error("the token does not give access to account '{0}'")]
     TokenForbidden(String),
+    /// A Nightscout client without valid credentials: answered in Nightscout's own format.
+    #[error("Nightscout credentials missing or not valid for account '{0}'")]
+    NightscoutUnauthorized(String),
     #[error("no resource at this path; see /docs/ for the API")]
     NotFound,
     #[error("GET requests must not carry a body")]
@@ -175,6 +178,11 @@ impl ApiError {
                 "token_forbidden",
                 "Token not valid for this account",
             ),
+            ApiError::NightscoutUnauthorized(_) => Kind(
+                StatusCode::UNAUTHORIZED,
+                "nightscout_unauthorized",
+                "Unauthorized",
+            ),
             ApiError::NotFound => Kind(StatusCode::NOT_FOUND, "not_found", "Not found"),
             ApiError::BodyNotAllowed => Kind(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -210,7 +218,10 @@ impl ApiError {
     pub fn is_auth_failure(&self) -> bool {
         matches!(
             self,
-            ApiError::TokenRequired(_) | ApiError::TokenInvalid(_) | ApiError::TokenForbidden(_)
+            ApiError::TokenRequired(_)
+                | ApiError::TokenInvalid(_)
+                | ApiError::TokenForbidden(_)
+                | ApiError::NightscoutUnauthorized(_)
         )
     }
 
@@ -314,6 +325,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let ApiError::NightscoutUnauthorized(_) = self {
+            // Nightscout clients read this body, not a problem document.
+            return HttpResponse::Unauthorized().json(serde_json::json!({
+                "status": 401,
+                "message": "Unauthorized",
+                "description": "Invalid/Missing",
+            }));
+        }
         let problem = self.problem();
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");

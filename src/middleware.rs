@@ -103,7 +103,11 @@ pub fn access_log() -> Logger {
     })
 }
 
-/// Replaces the value of every parameter whose decoded name is `token`.
+/// Query parameters that carry credentials: `token`, and Nightscout's `secret` (the SHA-1 of
+/// a token, which opens the account just as well).
+const CREDENTIAL_PARAMS: [&str; 2] = [TOKEN_PARAM, "secret"];
+
+/// Replaces the value of every parameter whose decoded name carries a credential.
 pub fn redact_query(query: &str) -> String {
     query
         .split('&')
@@ -111,7 +115,7 @@ pub fn redact_query(query: &str) -> String {
             let raw_name = pair.split_once('=').map_or(pair, |(name, _)| name);
             let is_token = form_urlencoded::parse(raw_name.as_bytes())
                 .next()
-                .is_some_and(|(name, _)| name == TOKEN_PARAM);
+                .is_some_and(|(name, _)| CREDENTIAL_PARAMS.contains(&name.as_ref()));
             if is_token {
                 format!("{raw_name}=<redacted>")
             } else {
@@ -136,6 +140,7 @@ mod tests {
                 "account=a&tok%65n=<redacted>&minutes=5",
             ),
             ("token", "token=<redacted>"),
+            ("secret=0123abcd&count=3", "secret=<redacted>&count=3"),
             (
                 "tokens=x&token=y&token=z",
                 "tokens=x&token=<redacted>&token=<redacted>",

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
 use actix_web::App;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -37,7 +37,10 @@ use crate::routes;
     ),
     modifiers(&BearerScheme),
     // Referenced only from the shared error responses, which do not register their schemas.
-    components(schemas(crate::error::Problem)),
+    components(schemas(
+        crate::error::Problem,
+        crate::routes::nightscout::NightscoutUnauthorized
+    )),
     tags(
         (name = "readings", description = "Glucose readings of one account"),
         (name = "service", description = "Accounts and service health"),
@@ -63,10 +66,14 @@ impl Modify for BearerScheme {
                 "An access token from the account's `tokens` in the service's configuration.",
             ))
             .build();
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        let api_secret = ApiKey::Header(ApiKeyValue::with_description(
+            "api-secret",
+            "Nightscout clients: the lower-case SHA-1 hex of one of the account's tokens, or \
+             `token=<token>`. `?secret=<SHA-1>` and `?token=<token>` work too.",
+        ));
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        components.add_security_scheme("api_secret", SecurityScheme::ApiKey(api_secret));
     }
 }
 

@@ -6,4 +6,4 @@ mod failures;
 mod token;
 
 pub use failures::{AuthFailures, FAILURE_DELAY_STEP, MAX_FAILURE_DELAY};
-pub use token::{AccountAccess, TokenDigest};
+pub use token::{AccountAccess, Sha1Digest, TokenDigest};

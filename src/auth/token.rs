@@ -2,6 +2,7 @@
 //! hashed to 32 bytes (so lengths do not show) and compared with `subtle`, every configured
 //! token every time.
 
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
@@ -17,9 +18,34 @@ impl TokenDigest {
     }
 }
 
+/// What a Nightscout client sends as `api-secret`: the SHA-1 of the secret (here, of a token).
+#[derive(Clone)]
+pub struct Sha1Digest([u8; 20]);
+
+impl Sha1Digest {
+    /// Reads 40 hex digits (Nightscout clients send lower case; upper case is accepted).
+    pub fn from_hex(hex: &str) -> Option<Sha1Digest> {
+        if hex.len() != 40 {
+            return None;
+        }
+        let mut bytes = [0u8; 20];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(Sha1Digest(bytes))
+    }
+
+    fn of(token: &Secret<String>) -> Sha1Digest {
+        Sha1Digest(Sha1::digest(token.expose().as_bytes()).into())
+    }
+}
+
 /// Who may read one account.
 pub struct AccountAccess {
     tokens: Vec<TokenDigest>,
+    // SHA-1 is weak, but it is what Nightscout clients send; a token is long and random, so
+    // its SHA-1 does not give it away.
+    nightscout_secrets: Vec<Sha1Digest>,
     anonymous: bool,
 }
 
@@ -29,6 +55,7 @@ impl AccountAccess {
     pub fn new(tokens: &[Secret<String>], anonymous: bool) -> AccountAccess {
         AccountAccess {
             tokens: tokens.iter().map(TokenDigest::of).collect(),
+            nightscout_secrets: tokens.iter().map(Sha1Digest::of).collect(),
             anonymous,
         }
     }
@@ -43,11 +70,37 @@ impl AccountAccess {
             .iter()
             .fold(Choice::from(0), |hit, t| hit | t.0.ct_eq(&presented.0))
     }
+
+    /// Whether `presented` is the SHA-1 of one of this account's tokens, comparing against all.
+    pub fn accepts_sha1(&self, presented: &Sha1Digest) -> Choice {
+        self.nightscout_secrets
+            .iter()
+            .fold(Choice::from(0), |hit, t| hit | t.0.ct_eq(&presented.0))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sha1_of_a_token_is_accepted_as_a_nightscout_secret() {
+        let access = AccountAccess::new(&[secret("kitchen-tablet-0001")], false);
+        let other = "0".repeat(40);
+        let computed = Sha1Digest::of(&secret("kitchen-tablet-0001"));
+        let computed_hex: String = computed.0.iter().map(|b| format!("{b:02x}")).collect();
+        let parsed = Sha1Digest::from_hex(&computed_hex).expect("40 hex digits");
+        assert!(bool::from(access.accepts_sha1(&parsed)));
+        assert!(bool::from(access.accepts_sha1(
+            &Sha1Digest::from_hex(&computed_hex.to_uppercase()).expect("upper case")
+        )));
+        assert!(!bool::from(
+            access.accepts_sha1(&Sha1Digest::from_hex(&other).expect("hex"))
+        ));
+        for bad in ["", "abc", &"g".repeat(40), &"a".repeat(41)] {
+            assert!(Sha1Digest::from_hex(bad).is_none(), "{bad}");
+        }
+    }
 
     fn secret(s: &str) -> Secret<String> {
         Secret::new(s.to_owned())

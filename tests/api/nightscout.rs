@@ -274,3 +274,109 @@ async fn bad_facade_queries_are_400() {
         .assert_problem(400, "query_invalid");
     assert_eq!(app.calls(), (0, 0, 0));
 }
+
+mod credentials {
+    use awc::http::Method;
+    use sha1::{Digest, Sha1};
+
+    use crate::helpers::{
+        alice, bob, spawn, with_tokens, Options, TestApp, ALICE_TOKEN, BOB_TOKEN,
+    };
+
+    async fn alice_and_bob_with_tokens() -> TestApp {
+        spawn(Options {
+            accounts: |url| {
+                vec![
+                    with_tokens(alice(url), &[ALICE_TOKEN]),
+                    with_tokens(bob(url), &[BOB_TOKEN]),
+                ]
+            },
+            ..Options::default()
+        })
+        .await
+    }
+
+    fn sha1_hex(token: &str) -> String {
+        Sha1::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    const ENTRIES: &str = "/ns/alice/api/v1/entries.json";
+
+    #[actix_web::test]
+    async fn every_nightscout_credential_form_opens_the_account() {
+        let app = alice_and_bob_with_tokens().await;
+        let secret = sha1_hex(ALICE_TOKEN);
+        let token_form = format!("token={ALICE_TOKEN}");
+        let bearer = format!("Bearer {ALICE_TOKEN}");
+
+        let answers = [
+            app.send(Method::GET, ENTRIES, &[("api-secret", &secret)])
+                .await,
+            app.send(
+                Method::GET,
+                ENTRIES,
+                &[("api-secret", &secret.to_uppercase())],
+            )
+            .await,
+            app.send(Method::GET, ENTRIES, &[("api-secret", &token_form)])
+                .await,
+            app.send(Method::GET, ENTRIES, &[("authorization", &bearer)])
+                .await,
+            app.get(&format!("{ENTRIES}?token={ALICE_TOKEN}")).await,
+            app.get(&format!("{ENTRIES}?secret={secret}")).await,
+            app.send(Method::GET, "/ns/alice/pebble", &[("api-secret", &secret)])
+                .await,
+            app.send(
+                Method::GET,
+                "/ns/alice/api/v1/treatments.json",
+                &[("api-secret", &secret)],
+            )
+            .await,
+        ];
+
+        for (i, answer) in answers.iter().enumerate() {
+            assert_eq!(answer.status, 200, "form {i}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn missing_or_wrong_credentials_get_nightscouts_401_without_calling_share() {
+        let app = alice_and_bob_with_tokens().await;
+        let nightscout_401 = serde_json::json!({"status": 401, "message": "Unauthorized", "description": "Invalid/Missing"});
+        let bob_secret = sha1_hex(BOB_TOKEN);
+        let wrong = sha1_hex("not-a-token-of-anyone");
+
+        let answers = [
+            app.get(ENTRIES).await,
+            app.send(Method::GET, ENTRIES, &[("api-secret", &wrong)])
+                .await,
+            app.send(Method::GET, ENTRIES, &[("api-secret", "not hex at all")])
+                .await,
+            app.send(Method::GET, ENTRIES, &[("api-secret", &bob_secret)])
+                .await,
+            app.get(&format!("{ENTRIES}?token={BOB_TOKEN}")).await,
+            app.get("/ns/alice/pebble").await,
+            app.get("/ns/alice/api/v1/entries/current").await,
+            app.get("/ns/alice/api/v1/devicestatus.json").await,
+        ];
+
+        for (i, answer) in answers.iter().enumerate() {
+            assert_eq!(answer.status, 401, "answer {i}");
+            assert_eq!(answer.json(), nightscout_401, "answer {i}");
+        }
+        assert_eq!(app.calls(), (0, 0, 0));
+    }
+
+    #[actix_web::test]
+    async fn status_is_public_and_says_a_secret_is_needed() {
+        let app = alice_and_bob_with_tokens().await;
+
+        let status = app.get("/ns/alice/api/v1/status.json").await;
+
+        assert_eq!(status.status, 200);
+        assert_eq!(status.json()["settings"]["authDefaultRoles"], "denied");
+    }
+}

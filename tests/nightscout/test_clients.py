@@ -11,6 +11,7 @@ import os
 import pytest
 
 NS_URL = os.environ.get("NS_URL")
+NS_TOKEN = os.environ.get("NS_TOKEN")
 pytestmark = pytest.mark.skipif(not NS_URL, reason="needs scripts/nightscout-clients-check.sh")
 
 
@@ -22,7 +23,7 @@ def test_py_nightscout_reads_status_sgvs_and_empty_collections():
     import py_nightscout
 
     async def session():
-        api = py_nightscout.Api(NS_URL)
+        api = py_nightscout.Api(NS_URL, api_secret=NS_TOKEN)
         status = await api.get_server_status()
         sgvs = await api.get_sgvs()
         treatments = await api.get_treatments()
@@ -49,14 +50,26 @@ def test_py_nightscout_reads_status_sgvs_and_empty_collections():
 def test_py_nightscout_works_on_the_root_alias():
     import py_nightscout
 
-    sgvs = run(py_nightscout.Api(os.environ["NS_ROOT_URL"]).get_sgvs())
+    sgvs = run(py_nightscout.Api(os.environ["NS_ROOT_URL"], api_secret=f"token={NS_TOKEN}").get_sgvs())
     assert len(sgvs) == 10
+
+
+def test_py_nightscout_without_the_secret_is_refused():
+    import aiohttp
+    import py_nightscout
+
+    with pytest.raises(aiohttp.ClientResponseError) as refused:
+        run(py_nightscout.Api(NS_URL).get_sgvs())
+    assert refused.value.status == 401
+
+    with pytest.raises(aiohttp.ClientResponseError):
+        run(py_nightscout.Api(NS_URL, api_secret="not-the-token-at-all").get_sgvs())
 
 
 def test_python_nightscout_reads_entries_with_count_and_a_date_filter():
     import nightscout
 
-    api = nightscout.Api(NS_URL)
+    api = nightscout.Api(NS_URL, api_secret=NS_TOKEN)
     last_three = api.get_sgvs({"count": 3})
     since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=30)).strftime(
         "%Y-%m-%dT%H:%M:%S.000Z"

@@ -2,19 +2,15 @@
 //! paths at the root when exactly one account is configured. Served from the same cached
 //! window as `/readings`, so both always agree.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::http::header::{self, HttpDate};
 use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{SecondsFormat, Utc};
 use serde_json::json;
-use utoipa::IntoParams;
 
 use super::query::QueryParams;
-use super::SimulatedData;
-use crate::accounts::Account;
-use crate::error::{ApiError, ReadingErrors};
+use crate::error::ApiError;
 use crate::nightscout::pebble::{self, Pebble};
 use crate::nightscout::{entries, EntriesQuery, SgvEntry};
 use crate::share::ShareClient;
@@ -37,30 +33,14 @@ enum Format {
     Negotiated,
 }
 
-/// The `{account}` path segment (absent on root aliases).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)] // documents the parameter; handlers read it from the match info
-pub struct NsAccountPath {
-    /// Account name, as in `/accounts`.
-    account: String,
-}
+mod access;
+mod aliases;
+mod docs;
 
-/// Query parameters of the entries endpoints.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documents the parameters; handlers parse them itself
-pub struct EntriesParams {
-    /// How many entries, newest first (default 10; 0 means all, as in Nightscout).
-    #[param(minimum = 0, maximum = 100000)]
-    count: Option<u32>,
-    /// Only entries after this epoch-millisecond time (also `$gte`, `$lt`, `$lte`).
-    #[param(rename = "find[date][$gt]")]
-    find_date_gt: Option<i64>,
-    /// Only entries at or after this ISO 8601 time (also `$gt`, `$lt`, `$lte`).
-    #[param(rename = "find[dateString][$gte]")]
-    find_date_string_gte: Option<String>,
-}
+use access::{named_account, ns_account};
+pub use aliases::{configure_aliases, PATHS};
+pub use docs::NightscoutUnauthorized;
+use docs::{EntriesParams, FacadeErrors, NsAccountPath};
 
 /// Sensor glucose entries, newest first (Nightscout `GET /api/v1/entries.json`).
 ///
@@ -71,11 +51,12 @@ pub struct EntriesParams {
 /// entry's time; `If-Modified-Since` answers 304.
 #[utoipa::path(
     tag = "nightscout",
+    security(("bearer" = []), ("api_secret" = []), ()),
     params(NsAccountPath, EntriesParams),
     responses(
         (status = 200, description = "Entries, newest first", body = [SgvEntry]),
         (status = 304, description = "No entry newer than `If-Modified-Since`"),
-        ReadingErrors,
+        FacadeErrors,
     )
 )]
 #[get("/ns/{account}/api/v1/entries.json")]
@@ -90,11 +71,12 @@ pub async fn entries_json(
 /// SGV entries, newest first (Nightscout `GET /api/v1/entries/sgv.json`); same as `entries.json`.
 #[utoipa::path(
     tag = "nightscout",
+    security(("bearer" = []), ("api_secret" = []), ()),
     params(NsAccountPath, EntriesParams),
     responses(
         (status = 200, description = "Entries, newest first", body = [SgvEntry]),
         (status = 304, description = "No entry newer than `If-Modified-Since`"),
-        ReadingErrors,
+        FacadeErrors,
     )
 )]
 #[get("/ns/{account}/api/v1/entries/sgv.json")]
@@ -109,11 +91,12 @@ pub async fn sgv_json(
 /// An array holding the newest entry of the last 24 hours (empty when none).
 #[utoipa::path(
     tag = "nightscout",
+    security(("bearer" = []), ("api_secret" = []), ()),
     params(NsAccountPath),
     responses(
         (status = 200, description = "The newest entry, in an array", body = [SgvEntry]),
         (status = 304, description = "No entry newer than `If-Modified-Since`"),
-        ReadingErrors,
+        FacadeErrors,
     )
 )]
 #[get("/ns/{account}/api/v1/entries/current.json")]
@@ -134,7 +117,7 @@ async fn entries_response(
 ) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(req.query_string())?;
     let query = EntriesQuery::parse(params.pairs()).map_err(ApiError::QueryInvalid)?;
-    let account = ns_account(req, state)?;
+    let account = ns_account(req, state, &params)?;
     let served = account
         .window(client)
         .await
@@ -205,7 +188,8 @@ pub async fn status_json(
 }
 
 async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let account = ns_account(&req, &state)?;
+    // Public, like Nightscout's: it tells clients whether they will need a secret.
+    let account = named_account(&req, &state)?;
     let now = Utc::now();
     Ok(HttpResponse::Ok().json(json!({
         "status": "ok",
@@ -220,7 +204,7 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             "units": "mg/dl",
             "timeFormat": 24,
             "customTitle": format!("dexcom-share-proxy ({})", account.name),
-            "authDefaultRoles": "readable",
+            "authDefaultRoles": if account.access.is_anonymous() { "readable" } else { "denied" },
             "enable": [],
         },
         "extendedSettings": {},
@@ -233,6 +217,7 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
 /// (`mgdl`, the default, or `mmol`).
 #[utoipa::path(
     tag = "nightscout",
+    security(("bearer" = []), ("api_secret" = []), ()),
     params(
         NsAccountPath,
         ("count" = Option<u32>, Query, description = "How many readings (default 1)", minimum = 1, maximum = 288),
@@ -240,7 +225,7 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     ),
     responses(
         (status = 200, description = "The summary", body = Pebble),
-        ReadingErrors,
+        FacadeErrors,
     )
 )]
 #[get("/ns/{account}/pebble")]
@@ -279,7 +264,7 @@ async fn pebble(
         Some("mmol") | Some("mmol/l") => true,
         Some(_) => return Err(ApiError::QueryInvalid("units must be mgdl or mmol".into())),
     };
-    let account = ns_account(&req, &state)?;
+    let account = ns_account(&req, &state, &params)?;
     let served = account
         .window(&client)
         .await
@@ -306,10 +291,11 @@ async fn pebble(
 /// (xDrip+, py-nightscout) ask for them.
 #[utoipa::path(
     tag = "nightscout",
+    security(("bearer" = []), ("api_secret" = []), ()),
     params(NsAccountPath),
     responses(
         (status = 200, description = "An empty array", body = [Object]),
-        (status = 404, description = "`account_not_found`", body = crate::error::Problem, content_type = "application/problem+json"),
+        FacadeErrors,
     )
 )]
 #[get("/ns/{account}/api/v1/treatments.json")]
@@ -321,27 +307,8 @@ pub async fn treatments_json(
 }
 
 async fn empty(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    ns_account(&req, &state)?;
+    ns_account(&req, &state, &QueryParams::parse(req.query_string())?)?;
     Ok(HttpResponse::Ok().json(Vec::<serde_json::Value>::new()))
-}
-
-/// The account of a facade request: the `{account}` segment, or the only account on the
-/// root aliases.
-fn ns_account(req: &HttpRequest, state: &AppState) -> Result<Arc<Account>, ApiError> {
-    let account = match req.match_info().get("account") {
-        Some(name) => state
-            .accounts
-            .find(name)
-            .ok_or_else(|| ApiError::AccountNotFound(super::query::truncate(name)))?,
-        None => state
-            .accounts
-            .single()
-            .ok_or_else(|| ApiError::AccountRequired("use /ns/{account}/ paths".to_owned()))?,
-    };
-    if account.simulated {
-        req.extensions_mut().insert(SimulatedData);
-    }
-    Ok(Arc::clone(account))
 }
 
 fn accepts_json(req: &HttpRequest) -> bool {
@@ -357,85 +324,4 @@ fn if_modified_since(req: &HttpRequest) -> Option<i64> {
     let time: SystemTime = date.into();
     let seconds = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
     i64::try_from(seconds).ok()
-}
-
-/// Paths below `/ns/{account}` (and the root, with one account) that answer GET.
-pub const PATHS: &[&str] = &[
-    "/api/v1/entries.json",
-    "/api/v1/entries",
-    "/api/v1/entries/sgv.json",
-    "/api/v1/entries/sgv",
-    "/api/v1/entries/current.json",
-    "/api/v1/entries/current",
-    "/api/v1/status.json",
-    "/api/v1/treatments.json",
-    "/api/v1/treatments",
-    "/api/v1/devicestatus.json",
-    "/api/v1/devicestatus",
-    "/api/v1/profile.json",
-    "/api/v1/profile",
-    "/pebble",
-];
-
-/// The facade paths that are not in the OpenAPI document: the variants without `.json`, and
-/// the root aliases when exactly one account is configured.
-pub fn configure_aliases(config: &mut web::ServiceConfig, root_aliases: bool) {
-    let mut prefixes = vec!["/ns/{account}"];
-    if root_aliases {
-        prefixes.push("");
-    }
-    for prefix in prefixes {
-        let entries_route = |which: Which, format: Format| {
-            web::get().to(
-                move |req: HttpRequest,
-                      state: web::Data<AppState>,
-                      client: web::Data<ShareClient>| async move {
-                    entries_response(&req, &state, &client, which, format).await
-                },
-            )
-        };
-        config
-            .route(
-                &format!("{prefix}/api/v1/entries"),
-                entries_route(Which::Filtered, Format::Negotiated),
-            )
-            .route(
-                &format!("{prefix}/api/v1/entries/sgv"),
-                entries_route(Which::Filtered, Format::Negotiated),
-            )
-            .route(
-                &format!("{prefix}/api/v1/entries/current"),
-                entries_route(Which::Current, Format::Negotiated),
-            );
-        for empty_path in [
-            "treatments",
-            "devicestatus.json",
-            "devicestatus",
-            "profile.json",
-            "profile",
-        ] {
-            config.route(
-                &format!("{prefix}/api/v1/{empty_path}"),
-                web::get().to(empty),
-            );
-        }
-        if prefix.is_empty() {
-            config
-                .route(
-                    "/api/v1/entries.json",
-                    entries_route(Which::Filtered, Format::Json),
-                )
-                .route(
-                    "/api/v1/entries/sgv.json",
-                    entries_route(Which::Filtered, Format::Json),
-                )
-                .route(
-                    "/api/v1/entries/current.json",
-                    entries_route(Which::Current, Format::Json),
-                )
-                .route("/api/v1/treatments.json", web::get().to(empty))
-                .route("/api/v1/status.json", web::get().to(status))
-                .route("/pebble", web::get().to(pebble));
-        }
-    }
 }
