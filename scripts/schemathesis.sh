@@ -14,9 +14,13 @@ trap 'lib_stop_all; rm -rf "$work"' EXIT
 
 cargo build --quiet --bin dexcom-share-proxy --bin share-simulator
 lib_start_simulator ./target/debug/share-simulator "$work"
+# No slow-down for wrong tokens: the fuzzer sends thousands on purpose (tests/api/access.rs
+# covers the slow-down).
 cat >"$work/proxy.toml" <<TOML
 [cache]
 ttl_seconds = 5
+[auth]
+failure_delay_max_ms = 0
 [[accounts]]
 name = "demo"
 username = "demo@example.com"

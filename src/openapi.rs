@@ -39,7 +39,8 @@ use crate::routes;
     // Referenced only from the shared error responses, which do not register their schemas.
     components(schemas(
         crate::error::Problem,
-        crate::routes::nightscout::NightscoutUnauthorized
+        crate::routes::nightscout::NightscoutUnauthorized,
+        crate::nightscout::pebble::PebbleUnits
     )),
     tags(
         (name = "readings", description = "Glucose readings of one account"),

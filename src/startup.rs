@@ -57,7 +57,7 @@ impl Application {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let state = web::Data::new(AppState {
             accounts: Accounts::new(settings, settings.anonymous_allowed(addr)),
-            auth_failures: AuthFailures::default(),
+            auth_failures: AuthFailures::new(settings.auth.failure_delay_max),
         });
         let origins = settings.cors.allowed_origins.clone();
         let spec = crate::openapi::document();

@@ -21,15 +21,24 @@ pub struct AuthFailures {
     // moka evicts idle and surplus entries on its own; the counter is shared by concurrent
     // failures of one client.
     counts: moka::future::Cache<IpAddr, Arc<AtomicU32>>,
+    max_delay: Duration,
 }
 
 impl Default for AuthFailures {
     fn default() -> Self {
+        AuthFailures::new(MAX_FAILURE_DELAY)
+    }
+}
+
+impl AuthFailures {
+    /// `max_delay`: the longest wait (`[auth] failure_delay_max_ms`); zero turns it off.
+    pub fn new(max_delay: Duration) -> Self {
         AuthFailures {
             counts: moka::future::Cache::builder()
                 .max_capacity(MAX_CLIENTS)
                 .time_to_idle(FORGET_AFTER)
                 .build(),
+            max_delay,
         }
     }
 }
@@ -43,7 +52,7 @@ impl AuthFailures {
             .get_with(client, async { Arc::new(AtomicU32::new(0)) })
             .await;
         let failures = counter.fetch_add(1, Ordering::Relaxed).saturating_add(1);
-        (failures, delay_after(failures))
+        (failures, delay_after(failures).min(self.max_delay))
     }
 }
 

@@ -38,11 +38,23 @@ pub struct Settings {
 }
 
 /// `[auth]`: who may read accounts that have no tokens.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct AuthSettings {
     /// `None`: anonymous reads only while listening on a loopback address. `Some(true)`:
     /// anywhere. `Some(false)`: never, so every account must have tokens.
     pub allow_anonymous: Option<bool>,
+    /// Longest delay before answering a client that keeps presenting wrong tokens (0 turns
+    /// the slow-down off, e.g. for an API fuzzer run).
+    pub failure_delay_max: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            allow_anonymous: None,
+            failure_delay_max: crate::auth::MAX_FAILURE_DELAY,
+        }
+    }
 }
 
 /// `[cors]`: browser origins that may call the API from their pages.
@@ -92,6 +104,7 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawAuth {
     allow_anonymous: Option<bool>,
+    failure_delay_max_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -220,7 +233,7 @@ impl Settings {
         )?;
         let allow_anonymous = match env::allow_anonymous(var)? {
             Some(from_env) => Some(from_env),
-            None => raw.auth.and_then(|a| a.allow_anonymous),
+            None => raw.auth.as_ref().and_then(|a| a.allow_anonymous),
         };
         let allowed_origins = raw.cors.map(|c| c.allowed_origins).unwrap_or_default();
         for origin in &allowed_origins {
@@ -243,7 +256,19 @@ impl Settings {
             retry,
             login,
             accounts,
-            auth: AuthSettings { allow_anonymous },
+            auth: AuthSettings {
+                allow_anonymous,
+                failure_delay_max: match raw.auth.and_then(|a| a.failure_delay_max_ms) {
+                    None => crate::auth::MAX_FAILURE_DELAY,
+                    Some(ms) if ms <= 60_000 => Duration::from_millis(ms),
+                    Some(ms) => {
+                        return Err(ConfigError::Key {
+                            key: "auth.failure_delay_max_ms".to_owned(),
+                            message: format!("{ms} is out of range 0..=60000"),
+                        })
+                    }
+                },
+            },
             cors: CorsSettings { allowed_origins },
         })
     }

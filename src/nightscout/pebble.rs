@@ -8,6 +8,14 @@ use super::SgvEntry;
 /// Nightscout's mg/dL per mmol/L, as its `/pebble` uses it.
 const MG_DL_PER_MMOL_L: f64 = 18.01559;
 
+/// Units of `/pebble` (`mg/dl` and `mmol/l` are read too).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PebbleUnits {
+    Mgdl,
+    Mmol,
+}
+
 /// The `/pebble` document.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Pebble {
@@ -39,7 +47,7 @@ pub struct PebbleBg {
     /// Change from the previous reading (first reading only), in the requested units; 0 when
     /// unknown. A number in mg/dL, a one-decimal string in mmol/L, as Nightscout sends it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub bgdelta: Option<serde_json::Value>,
 }
 

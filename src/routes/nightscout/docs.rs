@@ -10,7 +10,8 @@ use crate::error::Problem;
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)] // documents the parameter; handlers read it from the match info
 pub struct NsAccountPath {
-    /// Account name, as in `/accounts`.
+    /// Account name, as in `/accounts` (`demo` in `--demo` mode).
+    #[param(example = "demo", pattern = "^[a-z0-9_-]{1,64}$")]
     account: String,
 }
 
@@ -25,8 +26,9 @@ pub struct EntriesParams {
     /// Only entries after this epoch-millisecond time (also `$gte`, `$lt`, `$lte`).
     #[param(rename = "find[date][$gt]")]
     find_date_gt: Option<i64>,
-    /// Only entries at or after this ISO 8601 time (also `$gt`, `$lt`, `$lte`).
-    #[param(rename = "find[dateString][$gte]")]
+    /// Only entries at or after this ISO 8601 time (also `$gt`, `$lt`, `$lte`; a bare date
+    /// such as `2026-11-26` means its midnight UTC).
+    #[param(rename = "find[dateString][$gte]", value_type = Option<String>, format = DateTime)]
     find_date_string_gte: Option<String>,
 }
 

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::query::QueryParams;
 use crate::error::ApiError;
-use crate::nightscout::pebble::{self, Pebble};
+use crate::nightscout::pebble::{self, Pebble, PebbleUnits};
 use crate::nightscout::{entries, EntriesQuery, SgvEntry};
 use crate::share::ShareClient;
 use crate::startup::AppState;
@@ -221,7 +221,7 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     params(
         NsAccountPath,
         ("count" = Option<u32>, Query, description = "How many readings (default 1)", minimum = 1, maximum = 288),
-        ("units" = Option<String>, Query, description = "`mgdl` (default) or `mmol`"),
+        ("units" = Option<PebbleUnits>, Query, description = "`mgdl` (default) or `mmol`"),
     ),
     responses(
         (status = 200, description = "The summary", body = Pebble),
