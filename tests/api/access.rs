@@ -191,6 +191,7 @@ async fn health_openapi_and_docs_stay_public_when_every_account_needs_a_token() 
         accounts: |url| vec![with_tokens(alice(url), &[ALICE_TOKEN])],
         auth: AuthSettings {
             allow_anonymous: Some(false),
+            ..AuthSettings::default()
         },
         ..Options::default()
     })
