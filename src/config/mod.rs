@@ -6,6 +6,7 @@ mod account;
 mod env;
 mod error;
 mod permissions;
+mod policies;
 mod tokens;
 
 use std::net::SocketAddr;
@@ -93,7 +94,7 @@ struct RawFile {
     listen: Option<String>,
     cache: Option<RawCache>,
     upstream: Option<RawUpstream>,
-    login: Option<RawLogin>,
+    login: Option<policies::RawLogin>,
     auth: Option<RawAuth>,
     cors: Option<RawCors>,
     #[serde(default)]
@@ -122,19 +123,10 @@ struct RawCache {
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct RawUpstream {
+pub(super) struct RawUpstream {
     timeout_seconds: Option<u64>,
-    retry_initial_seconds: Option<u64>,
-    retry_max_seconds: Option<u64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawLogin {
-    backoff_initial_seconds: Option<u64>,
-    backoff_max_seconds: Option<u64>,
-    lockout_wait_seconds: Option<u64>,
-    min_interval_seconds: Option<u64>,
+    pub(super) retry_initial_seconds: Option<u64>,
+    pub(super) retry_max_seconds: Option<u64>,
 }
 
 impl Settings {
@@ -181,56 +173,8 @@ impl Settings {
         }
         check_unique(&accounts)?;
         let upstream = raw.upstream.unwrap_or_default();
-        let login = raw.login.unwrap_or_default();
-        let retry_defaults = RetryPolicy::default();
-        let login_defaults = LoginPolicy::default();
-        let secs = |d: Duration| d.as_secs();
-        let retry = RetryPolicy {
-            initial: seconds(
-                upstream.retry_initial_seconds,
-                secs(retry_defaults.initial),
-                1..=600,
-                "upstream.retry_initial_seconds",
-            )?,
-            max: seconds(
-                upstream.retry_max_seconds,
-                secs(retry_defaults.max),
-                1..=3600,
-                "upstream.retry_max_seconds",
-            )?,
-        };
-        let login = LoginPolicy {
-            rejected_initial: seconds(
-                login.backoff_initial_seconds,
-                secs(login_defaults.rejected_initial),
-                60..=86_400,
-                "login.backoff_initial_seconds",
-            )?,
-            rejected_max: seconds(
-                login.backoff_max_seconds,
-                secs(login_defaults.rejected_max),
-                60..=86_400,
-                "login.backoff_max_seconds",
-            )?,
-            lockout_wait: seconds(
-                login.lockout_wait_seconds,
-                secs(login_defaults.lockout_wait),
-                1800..=86_400,
-                "login.lockout_wait_seconds",
-            )?,
-            min_interval: seconds(
-                login.min_interval_seconds,
-                secs(login_defaults.min_interval),
-                1..=3600,
-                "login.min_interval_seconds",
-            )?,
-        };
-        ordered(retry.initial, retry.max, "upstream.retry_max_seconds")?;
-        ordered(
-            login.rejected_initial,
-            login.rejected_max,
-            "login.backoff_max_seconds",
-        )?;
+        let retry = policies::retry(&upstream)?;
+        let login = policies::login(raw.login.unwrap_or_default())?;
         let allow_anonymous = match env::allow_anonymous(var)? {
             Some(from_env) => Some(from_env),
             None => raw.auth.as_ref().and_then(|a| a.allow_anonymous),
@@ -304,17 +248,6 @@ fn check_origin(origin: &str) -> Result<(), ConfigError> {
     }
 }
 
-fn ordered(low: Duration, high: Duration, key: &str) -> Result<(), ConfigError> {
-    if low <= high {
-        Ok(())
-    } else {
-        Err(ConfigError::Key {
-            key: key.to_owned(),
-            message: "must not be smaller than the matching initial value".to_owned(),
-        })
-    }
-}
-
 /// Parses a `host:port` listen address; also used for `--listen`.
 pub fn parse_listen(raw: &str, key: &str) -> Result<SocketAddr, ConfigError> {
     raw.parse().map_err(|_| ConfigError::Key {
@@ -323,7 +256,7 @@ pub fn parse_listen(raw: &str, key: &str) -> Result<SocketAddr, ConfigError> {
     })
 }
 
-fn seconds(
+pub(super) fn seconds(
     value: Option<u64>,
     default: u64,
     range: std::ops::RangeInclusive<u64>,

@@ -50,6 +50,13 @@ fn every_key_is_read() {
         ttl_seconds = 30
         [upstream]
         timeout_seconds = 3
+        retry_initial_seconds = 2
+        retry_max_seconds = 20
+        [login]
+        backoff_initial_seconds = 120
+        backoff_max_seconds = 7200
+        lockout_wait_seconds = 3600
+        min_interval_seconds = 30
         [[accounts]]
         name = "bob"
         account_id = "5b1e3c55-7d2a-4f0e-9a61-2c4f8d9e0a17"
@@ -63,6 +70,12 @@ fn every_key_is_read() {
     assert_eq!(settings.listen.port(), 9999);
     assert_eq!(settings.cache_ttl.as_secs(), 30);
     assert_eq!(settings.upstream_timeout.as_secs(), 3);
+    assert_eq!(settings.retry.initial.as_secs(), 2);
+    assert_eq!(settings.retry.max.as_secs(), 20);
+    assert_eq!(settings.login.rejected_initial.as_secs(), 120);
+    assert_eq!(settings.login.rejected_max.as_secs(), 7200);
+    assert_eq!(settings.login.lockout_wait.as_secs(), 3600);
+    assert_eq!(settings.login.min_interval.as_secs(), 30);
     let bob = &settings.accounts[0];
     assert_eq!(bob.region, Region::Jp);
     assert_eq!(bob.password.expose(), "pw");
@@ -76,6 +89,11 @@ fn config_errors_name_the_key_and_the_account() {
         ("colour = 1", &["colour"]),
         ("[cache]\nttl_seconds = 0", &["cache.ttl_seconds"]),
         ("[upstream]\ntimeout_seconds = 999", &["upstream.timeout_seconds"]),
+        ("[upstream]\nretry_initial_seconds = 60\nretry_max_seconds = 10", &["upstream.retry_max_seconds"]),
+        ("[login]\nlockout_wait_seconds = 60", &["login.lockout_wait_seconds"]),
+        ("[login]\nmin_interval_seconds = 0", &["login.min_interval_seconds"]),
+        ("[login]\nbackoff_initial_seconds = 600\nbackoff_max_seconds = 300", &["login.backoff_max_seconds"]),
+        ("[login]\nretries = 3", &["retries"]),
         (
             "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\"\ncolour = 1",
             &["`a`", "colour"],

@@ -9,10 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::access::Caller;
 use super::query::QueryParams;
+use super::responses::AccountsErrors;
 use super::SimulatedData;
 use crate::accounts::{Account, LoginKind};
 use crate::domain::Region;
-use crate::error::{AccountsErrors, ApiError};
+use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::status::{CircuitState, SessionPhase};
 

@@ -7,6 +7,7 @@ pub mod health;
 pub mod nightscout;
 pub mod query;
 pub mod readings;
+pub mod responses;
 
 use std::sync::Arc;
 

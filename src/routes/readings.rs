@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use super::query::QueryParams;
 use super::resolve_account;
+use super::responses::ReadingErrors;
 use crate::accounts::{Account, Freshness, Served};
 use crate::domain::{MaxCount, Minutes, Reading};
-use crate::error::{ApiError, ReadingErrors};
+use crate::error::ApiError;
 use crate::share::ShareClient;
 use crate::startup::AppState;
 use crate::window::{Window, CURRENT_MAX_AGE_MINUTES};

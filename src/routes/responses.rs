@@ -1,0 +1,59 @@
+//! The error answers the handlers document in the OpenAPI document (the bodies are
+//! [`Problem`]s built by [`crate::error::ApiError`]).
+
+use crate::error::Problem;
+
+/// The error answers every readings endpoint documents (all `application/problem+json`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only describes responses for the OpenAPI document
+pub enum ReadingErrors {
+    /// `minutes_invalid` or `max_count_invalid` (`/readings`), `account_required`
+    /// (several accounts and none named), `query_invalid`.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// `token_required`: the account needs a token and none was sent; `token_invalid`: the
+    /// token opens no account (or the header and `?token=` disagree).
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\"`, with `error=\"invalid_token\"` for a wrong token"))
+    )]
+    Unauthorized(Problem),
+    /// `token_forbidden`: the token belongs to another account.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// `account_not_found`.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// `upstream_auth_failed` (with `Retry-After`), `upstream_locked` (with `Retry-After`) or
+    /// `upstream_bad_response`.
+    #[response(
+        status = 502,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds before the service tries to log in again (after a rejected login)"))
+    )]
+    BadGateway(Problem),
+    /// `upstream_unavailable`: Share unreachable or answering with an HTTP error page.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+    /// `upstream_timeout`: no complete answer within `upstream.timeout_seconds`.
+    #[response(status = 504, content_type = "application/problem+json")]
+    Timeout(Problem),
+}
+
+/// The error answers of `/accounts` (`application/problem+json`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only describes responses for the OpenAPI document
+pub enum AccountsErrors {
+    /// `query_invalid`: the query string cannot be read or `token` is given twice.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// `token_invalid`: the token opens no account. Without a token the answer is 200 with
+    /// the accounts that need none.
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\", error=\"invalid_token\"`"))
+    )]
+    Unauthorized(Problem),
+}
