@@ -243,7 +243,7 @@ async fn one(
 /// `Cache-Control: no-store` (health data: no shared cache may keep it), `Age` (seconds since
 /// the data was fetched from Share) and an RFC 9211 `Cache-Status` that says whether it was
 /// fetched now, served from the cache, or served stale because Share failed.
-fn headers(
+pub(super) fn headers(
     mut builder: HttpResponseBuilder,
     account: &Account,
     served: &Served,

@@ -42,6 +42,10 @@ async fn entries_have_every_field_clients_read_and_default_to_10() {
     let delta = first["sgv"].as_i64().expect("sgv") - second["sgv"].as_i64().expect("sgv");
     assert_eq!(first["delta"], delta);
     assert!(response.header("last-modified").is_some());
+    assert_eq!(
+        response.header("cache-status"),
+        Some("dexcom-share-proxy; fwd=miss; stored")
+    );
 }
 
 #[actix_web::test]

@@ -50,6 +50,7 @@ async fn when_share_fails_the_last_good_day_is_served_and_labelled_stale() {
 
     let stale = app.get("/readings?max_count=12").await;
     let current = app.get("/readings/current").await;
+    let facade = app.get("/ns/alice/api/v1/entries.json").await;
 
     assert_eq!(stale.status, 200);
     let cache_status = stale.header("cache-status").expect("Cache-Status");
@@ -77,9 +78,15 @@ async fn when_share_fails_the_last_good_day_is_served_and_labelled_stale() {
         "the newest reading is still under 10 minutes old"
     );
     assert_eq!(current.json()["stale"], false);
+    assert_eq!(
+        facade.status, 200,
+        "the Nightscout facade serves the same copy"
+    );
+    let facade_status = facade.header("cache-status").expect("Cache-Status");
+    assert!(facade_status.contains("fwd=stale"), "{facade_status}");
     let (_, _, reads) = app.calls();
     assert_eq!(
-        reads, 3,
+        reads, 4,
         "every request past the TTL tries Share (no back-off configured)"
     );
 

@@ -10,6 +10,7 @@ use chrono::{SecondsFormat, Utc};
 use serde_json::json;
 
 use super::query::QueryParams;
+use super::readings::headers as freshness_headers;
 use crate::error::ApiError;
 use crate::nightscout::pebble::{self, Pebble, PebbleUnits};
 use crate::nightscout::{entries, EntriesQuery, SgvEntry};
@@ -48,7 +49,8 @@ use docs::{EntriesParams, FacadeErrors, NsAccountPath};
 /// `find[dateString][…]` (ISO 8601) filter by time. Also served at
 /// `/ns/{account}/api/v1/entries` (tab-separated text unless `Accept` asks for JSON) and, with
 /// exactly one account, at the root (`/api/v1/entries.json`, …). `Last-Modified` is the newest
-/// entry's time; `If-Modified-Since` answers 304.
+/// entry's time; `If-Modified-Since` answers 304. Like `/readings`, answers carry `Age` and
+/// `Cache-Status` (`fwd=stale` when Share failed and the last good copy is served).
 #[utoipa::path(
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
@@ -145,8 +147,7 @@ async fn entries_response(
             return Ok(HttpResponse::NotModified().finish());
         }
     }
-    let mut response = HttpResponse::Ok();
-    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    let mut response = freshness_headers(HttpResponse::Ok(), &account, &served, Utc::now());
     if let Some(newest) = newest {
         let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(newest).unwrap_or(0));
         response.insert_header((header::LAST_MODIFIED, HttpDate::from(time)));
@@ -281,9 +282,13 @@ async fn pebble(
         })
         .take(count)
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(pebble::render(&recent, mmol, now.timestamp_millis())))
+    Ok(
+        freshness_headers(HttpResponse::Ok(), &account, &served, now).json(pebble::render(
+            &recent,
+            mmol,
+            now.timestamp_millis(),
+        )),
+    )
 }
 
 /// Always `[]`: Share has no treatments, device status or profiles. Served for
