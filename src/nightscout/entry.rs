@@ -1,6 +1,6 @@
 //! A reading as a Nightscout SGV entry, the shape every Nightscout client reads.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -80,10 +80,6 @@ impl SgvEntry {
             device: DEVICE.to_owned(),
         }
     }
-
-    pub fn time(&self) -> Option<DateTime<Utc>> {
-        DateTime::from_timestamp_millis(self.date)
-    }
 }
 
 /// Nightscout's direction names (the Share bridge's table).
@@ -110,11 +106,19 @@ fn entry_id(account: &str, date_ms: i64) -> String {
     format!("{seconds:08x}{hash:016x}")
 }
 
-/// Entries for readings ordered newest first, each with its delta to the next older one.
-pub fn entries(account: &str, readings: &[Reading]) -> Vec<SgvEntry> {
+/// Entries for the first `limit` readings (ordered newest first) that `keep` accepts, each with
+/// its delta to the next older reading. Only the entries returned are built.
+pub fn entries(
+    account: &str,
+    readings: &[Reading],
+    keep: impl Fn(&Reading) -> bool,
+    limit: usize,
+) -> Vec<SgvEntry> {
     readings
         .iter()
         .enumerate()
+        .filter(|(_, r)| keep(r))
+        .take(limit)
         .map(|(i, r)| SgvEntry::new(account, r, readings.get(i + 1)))
         .collect()
 }

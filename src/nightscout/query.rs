@@ -3,8 +3,6 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-use super::SgvEntry;
-
 /// Nightscout's default page size.
 pub const DEFAULT_COUNT: usize = 10;
 /// More than two days of readings, for clients asking for "everything" (xDrip+ asks 2880).
@@ -78,13 +76,9 @@ impl EntriesQuery {
             && self.lte.is_none_or(|b| t <= b)
     }
 
-    /// Entries (newest first) that match, at most `count` (default 10).
-    pub fn select(&self, entries: Vec<SgvEntry>) -> Vec<SgvEntry> {
-        entries
-            .into_iter()
-            .filter(|e| self.matches(e.date))
-            .take(self.count.unwrap_or(DEFAULT_COUNT))
-            .collect()
+    /// How many entries to answer at most (default 10).
+    pub fn limit(&self) -> usize {
+        self.count.unwrap_or(DEFAULT_COUNT)
     }
 }
 

@@ -127,19 +127,19 @@ async fn entries_response(
             account: account.name.clone(),
             error,
         })?;
-    let all = entries(account.name.as_str(), served.window.readings());
+    let name = account.name.as_str();
+    let readings = served.window.readings();
     let selected: Vec<SgvEntry> = match which {
-        Which::Current => {
-            let newest = served
-                .window
-                .latest(Utc::now())
-                .map(|r| r.time.timestamp_millis());
-            all.into_iter()
-                .filter(|e| Some(e.date) == newest)
-                .take(1)
-                .collect()
-        }
-        Which::Filtered => query.select(all),
+        Which::Current => match served.window.latest(Utc::now()) {
+            Some(newest) => entries(name, readings, |r| r.time == newest.time, 1),
+            None => Vec::new(),
+        },
+        Which::Filtered => entries(
+            name,
+            readings,
+            |r| query.matches(r.time.timestamp_millis()),
+            query.limit(),
+        ),
     };
     let newest = selected.first().map(|e| e.date);
     if let (Some(newest), Some(since)) = (newest, if_modified_since(req)) {
@@ -274,14 +274,12 @@ async fn pebble(
             error,
         })?;
     let now = Utc::now();
-    let recent: Vec<SgvEntry> = entries(account.name.as_str(), served.window.readings())
-        .into_iter()
-        .filter(|e| {
-            e.time()
-                .is_some_and(|t| now - t <= chrono::Duration::days(1))
-        })
-        .take(count)
-        .collect();
+    let recent = entries(
+        account.name.as_str(),
+        served.window.readings(),
+        |r| now - r.time.with_timezone(&Utc) <= chrono::Duration::days(1),
+        count,
+    );
     Ok(
         freshness_headers(HttpResponse::Ok(), &account, &served, now).json(pebble::render(
             &recent,
