@@ -211,7 +211,8 @@ pub async fn current(
     one(&req, &state, &client, Window::current).await
 }
 
-async fn served(account: &Account, client: &ShareClient) -> Result<Served, ApiError> {
+/// The account's window, with a Share failure (and no usable stale copy) as the API error.
+pub(super) async fn served(account: &Account, client: &ShareClient) -> Result<Served, ApiError> {
     account
         .window(client)
         .await

@@ -61,12 +61,29 @@ async fn a_reading_has_pydexcom_fields_and_meanings() {
             "{r}"
         );
     }
-    let flat = list.iter().find(|r| r["trend"] == 4);
-    if let Some(flat) = flat {
-        assert_eq!(flat["trend_direction"], "Flat");
-        assert_eq!(flat["trend_description"], "steady");
-        assert_eq!(flat["trend_arrow"], "→");
+    // Every reading's texts match its number, by pydexcom's tables.
+    let tables = [
+        (1, "DoubleUp", "rising quickly", "↑↑"),
+        (2, "SingleUp", "rising", "↑"),
+        (3, "FortyFiveUp", "rising slightly", "↗"),
+        (4, "Flat", "steady", "→"),
+        (5, "FortyFiveDown", "falling slightly", "↘"),
+        (6, "SingleDown", "falling", "↓"),
+        (7, "DoubleDown", "falling quickly", "↓↓"),
+    ];
+    for r in &list {
+        let (_, direction, description, arrow) = tables
+            .iter()
+            .find(|(n, ..)| r["trend"] == *n)
+            .unwrap_or_else(|| panic!("trend outside 1..=7: {r}"));
+        assert_eq!(r["trend_direction"], *direction, "{r}");
+        assert_eq!(r["trend_description"], *description, "{r}");
+        assert_eq!(r["trend_arrow"], *arrow, "{r}");
     }
+    assert!(
+        list.iter().any(|r| r["trend"] == 4),
+        "a day of readings has a steady stretch"
+    );
 }
 
 #[actix_web::test]

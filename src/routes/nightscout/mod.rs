@@ -10,7 +10,7 @@ use chrono::{SecondsFormat, Utc};
 use serde_json::json;
 
 use super::query::QueryParams;
-use super::readings::headers as freshness_headers;
+use super::readings::{headers as freshness_headers, served};
 use crate::error::ApiError;
 use crate::nightscout::pebble::{self, Pebble, PebbleUnits};
 use crate::nightscout::{entries, EntriesQuery, SgvEntry};
@@ -120,13 +120,7 @@ async fn entries_response(
     let params = QueryParams::parse(req.query_string())?;
     let query = EntriesQuery::parse(params.pairs()).map_err(ApiError::QueryInvalid)?;
     let account = ns_account(req, state, &params)?;
-    let served = account
-        .window(client)
-        .await
-        .map_err(|error| ApiError::Upstream {
-            account: account.name.clone(),
-            error,
-        })?;
+    let served = served(&account, client).await?;
     let name = account.name.as_str();
     let readings = served.window.readings();
     let selected: Vec<SgvEntry> = match which {
@@ -266,13 +260,7 @@ async fn pebble(
         Some(_) => return Err(ApiError::QueryInvalid("units must be mgdl or mmol".into())),
     };
     let account = ns_account(&req, &state, &params)?;
-    let served = account
-        .window(&client)
-        .await
-        .map_err(|error| ApiError::Upstream {
-            account: account.name.clone(),
-            error,
-        })?;
+    let served = served(&account, &client).await?;
     let now = Utc::now();
     let recent = entries(
         account.name.as_str(),
