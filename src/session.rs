@@ -72,6 +72,9 @@ struct SessionState {
     account_id: Option<Uuid>,
     session_id: Option<Secret<Uuid>>,
     last_login: Option<(Instant, DateTime<Utc>)>,
+    // Requests keep arriving while a login is held back; say so once per held-back login,
+    // not once per request (a soak logged 100,000 such lines in 20 minutes).
+    throttle_reported: bool,
     rejected_logins: u32,
     transient_failures: u32,
     open: Option<Open>,
@@ -209,15 +212,20 @@ impl AccountSession {
             if last.elapsed() < interval {
                 let until = last_utc
                     + chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::MAX);
-                log::warn!(
-                    "account {}: a new login is needed but the last was under {} s ago",
-                    self.name,
-                    interval.as_secs()
-                );
+                if !state.throttle_reported {
+                    state.throttle_reported = true;
+                    log::warn!(
+                        "account {}: a new login is needed but the last was under {} s ago; \
+                         next login at {until}",
+                        self.name,
+                        interval.as_secs()
+                    );
+                }
                 return Err(UpstreamError::LoginThrottled { until });
             }
         }
         state.last_login = Some((Instant::now(), Utc::now()));
+        state.throttle_reported = false;
         if let Ok(mut status) = self.status.lock() {
             status.logins += 1;
         }
