@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
