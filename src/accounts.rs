@@ -1,29 +1,18 @@
-//! The configured accounts, each with its Share session and its cached window of readings.
+//! The configured accounts, and which token opens which of them. What an account's feed
+//! holds lives in [`crate::feed`]; an account here carries no credentials for Share.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use subtle::{Choice, ConditionallySelectable};
 
 use crate::auth::{AccountAccess, Sha1Digest, TokenDigest};
 use crate::config::{AccountSettings, Login, Settings};
-use crate::domain::{AccountName, MaxCount, Minutes, Region, Secret};
-use crate::policy::{LoginPolicy, RetryPolicy};
-use crate::session::{AccountSession, UpstreamError};
-use crate::share::ShareClient;
-use crate::status::AccountStatus;
-use crate::window::Window;
-
-/// How long windows are fresh, and when Share may be called.
-pub struct Policies {
-    pub ttl: Duration,
-    pub login: LoginPolicy,
-    pub retry: RetryPolicy,
-}
+use crate::domain::{AccountName, Region, Secret};
 
 /// One account the service serves.
 pub struct Account {
+    /// Its position in the config, which is also its feed's number.
+    pub index: usize,
     pub name: AccountName,
     pub region: Region,
     /// The account is the built-in simulator's: its data is synthetic.
@@ -31,27 +20,6 @@ pub struct Account {
     pub login_kind: LoginKind,
     /// Its tokens, and whether it may be read without one.
     pub access: AccountAccess,
-    session: AccountSession,
-    // moka: the window expires after the TTL, and concurrent misses share one fetch.
-    window: moka::future::Cache<(), Arc<Window>>,
-    // Outlives the cache entry, to answer honestly-stale while Share fails.
-    last_good: Mutex<Option<Arc<Window>>>,
-    ttl: Duration,
-}
-
-/// A window and how it was obtained.
-pub struct Served {
-    pub window: Arc<Window>,
-    pub freshness: Freshness,
-}
-
-pub enum Freshness {
-    /// Fetched from Share for this request (or one it waited for).
-    Fetched,
-    /// From the cache, within the TTL.
-    Cached,
-    /// Share failed with this error; the window is the last good one.
-    Stale(Arc<UpstreamError>),
 }
 
 /// Which identifier the account logs in with (never the identifier itself).
@@ -63,12 +31,9 @@ pub enum LoginKind {
 
 impl Account {
     /// `anonymous_allowed`: whether accounts without tokens may be read without one here.
-    pub fn new(
-        settings: &AccountSettings,
-        policies: &Policies,
-        anonymous_allowed: bool,
-    ) -> Account {
+    pub fn new(index: usize, settings: &AccountSettings, anonymous_allowed: bool) -> Account {
         Account {
+            index,
             name: settings.name.clone(),
             region: settings.region,
             simulated: settings.simulated,
@@ -80,68 +45,7 @@ impl Account {
                 &settings.tokens,
                 settings.tokens.is_empty() && anonymous_allowed,
             ),
-            session: AccountSession::new(settings, policies.login.clone(), policies.retry.clone()),
-            window: moka::future::Cache::builder()
-                .max_capacity(1)
-                .time_to_live(policies.ttl)
-                .build(),
-            last_good: Mutex::new(None),
-            ttl: policies.ttl,
         }
-    }
-
-    /// The last day of readings: from the cache while it is fresh, else from one Share read
-    /// shared by every caller waiting for it. Failures are not cached; when the read fails,
-    /// the last good window (if fetched within a day) is served, marked stale.
-    pub async fn window(&self, client: &ShareClient) -> Result<Served, Arc<UpstreamError>> {
-        let asked_at = Utc::now();
-        let fetched = self
-            .window
-            .try_get_with((), async {
-                let readings = self
-                    .session
-                    .read(client, Minutes::FULL_DAY, MaxCount::FULL_DAY)
-                    .await?;
-                log::debug!("account {}: fetched {} readings", self.name, readings.len());
-                let window = Arc::new(Window::new(readings, Utc::now()));
-                if let Ok(mut last) = self.last_good.lock() {
-                    *last = Some(Arc::clone(&window));
-                }
-                Ok(window)
-            })
-            .await;
-        match fetched {
-            Ok(window) => {
-                let freshness = if window.fetched_at() >= asked_at {
-                    Freshness::Fetched
-                } else {
-                    Freshness::Cached
-                };
-                Ok(Served { window, freshness })
-            }
-            Err(error) => match self.last_good(asked_at) {
-                Some(window) => Ok(Served {
-                    window,
-                    freshness: Freshness::Stale(error),
-                }),
-                None => Err(error),
-            },
-        }
-    }
-
-    /// The last window Share answered, if it can still hold readings of the last day.
-    fn last_good(&self, now: DateTime<Utc>) -> Option<Arc<Window>> {
-        let last = self.last_good.lock().ok()?.clone()?;
-        (now - last.fetched_at() < chrono::Duration::days(1)).then_some(last)
-    }
-
-    /// How long a fetched window is served without asking Share.
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
-    pub fn status(&self) -> AccountStatus {
-        self.session.status()
     }
 }
 
@@ -151,16 +55,12 @@ pub struct Accounts(Vec<Arc<Account>>);
 impl Accounts {
     /// `anonymous_allowed`: whether accounts without tokens may be read without one here.
     pub fn new(settings: &Settings, anonymous_allowed: bool) -> Accounts {
-        let policies = Policies {
-            ttl: settings.cache_ttl,
-            login: settings.login.clone(),
-            retry: settings.retry.clone(),
-        };
         Accounts(
             settings
                 .accounts
                 .iter()
-                .map(|s| Arc::new(Account::new(s, &policies, anonymous_allowed)))
+                .enumerate()
+                .map(|(i, s)| Arc::new(Account::new(i, s, anonymous_allowed)))
                 .collect(),
         )
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{AccountName, MaxCount, Minutes};
-use crate::session::UpstreamError;
+use crate::feed::UpstreamError;
 use crate::share::ShareError;
 
 /// An RFC 9457 problem document.

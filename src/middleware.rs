@@ -9,7 +9,7 @@ use actix_web::{web, Error};
 
 use crate::error::ApiError;
 use crate::routes::access::TOKEN_PARAM;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Longest path plus query string accepted (414 beyond). Real requests use a few hundred.
 pub const MAX_URL_BYTES: usize = 8 * 1024;

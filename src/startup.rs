@@ -1,5 +1,6 @@
-//! Builds the service: shared state once, one Share client per worker, the routes, the
-//! Swagger UI, and the listener (port 0 works, so tests run the production wiring).
+//! Builds the service: shared state once, the feeds' thread (which owns the Share client),
+//! the routes, the Swagger UI, and the listener (port 0 works, so tests run the production
+//! wiring).
 
 use std::net::{SocketAddr, TcpListener};
 
@@ -16,38 +17,38 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::accounts::Accounts;
 use crate::auth::AuthFailures;
+use crate::clock::Clock;
 use crate::config::Settings;
+use crate::feed::{FeedThread, Feeds};
 use crate::middleware;
+use crate::render::RenderCache;
 use crate::routes::{self, SimulatedData, SIMULATED_HEADER};
-use crate::share::ShareClient;
+use crate::state::AppState;
 
 /// A client gets this long to send its request head (slow-loris defence; actix's default,
 /// made explicit).
 const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// State shared by every worker. Built once: a cache built inside the worker closure would
-/// silently become one cache per worker (and a per-worker failure count would let a client
-/// spread its token guesses over the workers).
-pub struct AppState {
-    pub accounts: Accounts,
-    pub auth_failures: AuthFailures,
-}
-
 /// The bound, ready-to-run service.
 pub struct Application {
     addr: SocketAddr,
     server: Server,
+    // Stops the feeds (and their Share calls) when the application goes.
+    feeds: FeedThread,
 }
 
 impl Application {
     pub fn build(settings: &Settings) -> std::io::Result<Application> {
         let listener = TcpListener::bind(settings.listen)?;
-        Self::with_listener(settings, listener)
+        Self::with_listener(settings, listener, Clock::system())
     }
 
+    /// The service on `listener`, with `clock` for every time-driven rule (tests and the
+    /// benchmark share a fast one with the simulator). Must run inside an actix system.
     pub fn with_listener(
         settings: &Settings,
         listener: TcpListener,
+        clock: Clock,
     ) -> std::io::Result<Application> {
         install_crypto_provider();
         let addr = listener.local_addr()?;
@@ -55,13 +56,16 @@ impl Application {
         settings
             .check_access(addr)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let (feeds, feed_thread) = Feeds::start(&settings.accounts, settings.feed.clone(), clock);
         let state = web::Data::new(AppState {
             accounts: Accounts::new(settings, settings.anonymous_allowed(addr)),
             auth_failures: AuthFailures::new(settings.auth.failure_delay_max),
+            feeds,
+            renders: RenderCache::new(settings.render_cache_bytes),
+            clock,
         });
         let origins = settings.cors.allowed_origins.clone();
         let spec = crate::openapi::document();
-        let timeout = settings.upstream_timeout;
         let root_aliases = settings.accounts.len() == 1;
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -70,7 +74,6 @@ impl Application {
                 .split_for_parts();
             app.configure(|config| routes::nightscout::configure_aliases(config, root_aliases))
                 .app_data(state.clone())
-                .app_data(web::Data::new(ShareClient::new(timeout)))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                 .default_service(web::to(routes::fallback))
@@ -95,7 +98,11 @@ impl Application {
         .client_request_timeout(REQUEST_HEAD_TIMEOUT)
         .listen(listener)?
         .run();
-        Ok(Application { addr, server })
+        Ok(Application {
+            addr,
+            server,
+            feeds: feed_thread,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -103,6 +110,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _feeds = self.feeds;
         self.server.await
     }
 }

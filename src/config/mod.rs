@@ -5,6 +5,7 @@ mod access;
 mod account;
 mod env;
 mod error;
+mod feed;
 mod permissions;
 mod policies;
 mod tokens;
@@ -19,20 +20,21 @@ use uuid::Uuid;
 pub use self::error::ConfigError;
 pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
-use crate::policy::{LoginPolicy, RetryPolicy};
+use crate::feed::FeedSettings;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-const DEFAULT_TTL_SECONDS: u64 = 60;
 const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
+/// Rendered answers may use this much memory in all, by default.
+pub const DEFAULT_RENDER_CACHE_BYTES: u64 = 4096 * 1024;
 
 /// Everything the service needs to start.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub listen: SocketAddr,
-    pub cache_ttl: Duration,
-    pub upstream_timeout: Duration,
-    pub retry: RetryPolicy,
-    pub login: LoginPolicy,
+    /// The feeds: cadence, reads, back-offs, and the deadline of a refresh.
+    pub feed: FeedSettings,
+    /// The most memory rendered answers may use, in bytes.
+    pub render_cache_bytes: u64,
     pub accounts: Vec<AccountSettings>,
     pub auth: AuthSettings,
     pub cors: CorsSettings,
@@ -92,9 +94,10 @@ pub enum Login {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     listen: Option<String>,
-    cache: Option<RawCache>,
+    cache: Option<feed::RawCache>,
     upstream: Option<RawUpstream>,
     login: Option<policies::RawLogin>,
+    feed: Option<feed::RawFeed>,
     auth: Option<RawAuth>,
     cors: Option<RawCors>,
     #[serde(default)]
@@ -113,12 +116,6 @@ struct RawAuth {
 struct RawCors {
     #[serde(default)]
     allowed_origins: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCache {
-    ttl_seconds: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -156,6 +153,7 @@ impl Settings {
                 cache: None,
                 upstream: None,
                 login: None,
+                feed: None,
                 auth: None,
                 cors: None,
                 accounts: Vec::new(),
@@ -183,22 +181,24 @@ impl Settings {
         for origin in &allowed_origins {
             check_origin(origin)?;
         }
+        let feed = feed::feed(raw.feed.unwrap_or_default())?;
         Ok(Settings {
             listen: parse_listen(raw.listen.as_deref().unwrap_or(DEFAULT_LISTEN), "listen")?,
-            cache_ttl: seconds(
-                raw.cache.and_then(|c| c.ttl_seconds),
-                DEFAULT_TTL_SECONDS,
-                1..=3600,
-                "cache.ttl_seconds",
-            )?,
-            upstream_timeout: seconds(
-                upstream.timeout_seconds,
-                DEFAULT_TIMEOUT_SECONDS,
-                1..=120,
-                "upstream.timeout_seconds",
-            )?,
-            retry,
-            login,
+            feed: FeedSettings {
+                cadence: feed.cadence,
+                reach: feed.reach,
+                idle_after: feed.idle_after,
+                future_tolerance: feed.future_tolerance,
+                deadline: seconds(
+                    upstream.timeout_seconds,
+                    DEFAULT_TIMEOUT_SECONDS,
+                    1..=120,
+                    "upstream.timeout_seconds",
+                )?,
+                login,
+                retry,
+            },
+            render_cache_bytes: feed::render_cache_bytes(raw.cache.unwrap_or_default())?,
             accounts,
             auth: AuthSettings {
                 allow_anonymous,
@@ -262,9 +262,18 @@ pub(super) fn seconds(
     range: std::ops::RangeInclusive<u64>,
     key: &str,
 ) -> Result<Duration, ConfigError> {
+    bounded(value, default, range, key).map(Duration::from_secs)
+}
+
+pub(super) fn bounded(
+    value: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    key: &str,
+) -> Result<u64, ConfigError> {
     let value = value.unwrap_or(default);
     if range.contains(&value) {
-        Ok(Duration::from_secs(value))
+        Ok(value)
     } else {
         Err(ConfigError::Key {
             key: key.to_owned(),

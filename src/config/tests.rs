@@ -32,8 +32,8 @@ fn the_documented_example_loads_with_defaults() {
     )
     .expect("valid config");
     assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
-    assert_eq!(settings.cache_ttl.as_secs(), 60);
-    assert_eq!(settings.upstream_timeout.as_secs(), 10);
+    assert_eq!(settings.feed, crate::feed::FeedSettings::default());
+    assert_eq!(settings.render_cache_bytes, 4096 * 1024);
     let alice = &settings.accounts[0];
     assert_eq!(alice.name.as_str(), "alice");
     assert_eq!(alice.login, Login::Username("alice@example.com".into()));
@@ -48,6 +48,22 @@ fn every_key_is_read() {
         listen = "0.0.0.0:9999"
         [cache]
         ttl_seconds = 30
+        render_max_kib = 1024
+        [feed]
+        idle_after_seconds = 600
+        interval_seconds = 60
+        initial_lag_seconds = 15
+        lag_step_seconds = 1
+        max_lag_seconds = 90
+        retry_every_seconds = 3
+        retry_for_seconds = 20
+        missed_slots = 2
+        slow_poll_seconds = 90
+        margin_minutes = 3
+        backfill_minutes = 120
+        backfill_every_minutes = 20
+        backfill_gap_every_minutes = 6
+        future_tolerance_seconds = 30
         [upstream]
         timeout_seconds = 3
         retry_initial_seconds = 2
@@ -68,14 +84,31 @@ fn every_key_is_read() {
     )
     .expect("valid config");
     assert_eq!(settings.listen.port(), 9999);
-    assert_eq!(settings.cache_ttl.as_secs(), 30);
-    assert_eq!(settings.upstream_timeout.as_secs(), 3);
-    assert_eq!(settings.retry.initial.as_secs(), 2);
-    assert_eq!(settings.retry.max.as_secs(), 20);
-    assert_eq!(settings.login.rejected_initial.as_secs(), 120);
-    assert_eq!(settings.login.rejected_max.as_secs(), 7200);
-    assert_eq!(settings.login.lockout_wait.as_secs(), 3600);
-    assert_eq!(settings.login.min_interval.as_secs(), 30);
+    assert_eq!(settings.render_cache_bytes, 1024 * 1024);
+    let feed = &settings.feed;
+    let s = chrono::Duration::seconds;
+    let m = chrono::Duration::minutes;
+    assert_eq!(feed.idle_after.as_secs(), 600);
+    assert_eq!(feed.cadence.interval, s(60));
+    assert_eq!(feed.cadence.initial_lag, s(15));
+    assert_eq!(feed.cadence.lag_step, s(1));
+    assert_eq!(feed.cadence.max_lag, s(90));
+    assert_eq!(feed.cadence.retry_every, s(3));
+    assert_eq!(feed.cadence.retry_for, s(20));
+    assert_eq!(feed.cadence.missed_slots, 2);
+    assert_eq!(feed.cadence.slow_every, s(90));
+    assert_eq!(feed.reach.margin, m(3));
+    assert_eq!(feed.reach.backfill, m(120));
+    assert_eq!(feed.reach.backfill_every, m(20));
+    assert_eq!(feed.reach.backfill_gap_every, m(6));
+    assert_eq!(feed.future_tolerance, s(30));
+    assert_eq!(feed.deadline.as_secs(), 3);
+    assert_eq!(feed.retry.initial.as_secs(), 2);
+    assert_eq!(feed.retry.max.as_secs(), 20);
+    assert_eq!(feed.login.rejected_initial.as_secs(), 120);
+    assert_eq!(feed.login.rejected_max.as_secs(), 7200);
+    assert_eq!(feed.login.lockout_wait.as_secs(), 3600);
+    assert_eq!(feed.login.min_interval.as_secs(), 30);
     let bob = &settings.accounts[0];
     assert_eq!(bob.region, Region::Jp);
     assert_eq!(bob.password.expose(), "pw");
@@ -87,7 +120,11 @@ fn config_errors_name_the_key_and_the_account() {
     let cases = [
         ("listen = \"nowhere\"", &["`listen`"][..]),
         ("colour = 1", &["colour"]),
-        ("[cache]\nttl_seconds = 0", &["cache.ttl_seconds"]),
+        ("[cache]\nrender_max_kib = 1", &["cache.render_max_kib"]),
+        ("[feed]\nretry_every_seconds = 1", &["feed.retry_every_seconds"]),
+        ("[feed]\nidle_after_seconds = 5", &["feed.idle_after_seconds"]),
+        ("[feed]\nmissed_slots = 0", &["feed.missed_slots"]),
+        ("[feed]\npoll_seconds = 5", &["poll_seconds"]),
         ("[upstream]\ntimeout_seconds = 999", &["upstream.timeout_seconds"]),
         ("[upstream]\nretry_initial_seconds = 60\nretry_max_seconds = 10", &["upstream.retry_max_seconds"]),
         ("[login]\nlockout_wait_seconds = 60", &["login.lockout_wait_seconds"]),

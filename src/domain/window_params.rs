@@ -1,11 +1,11 @@
 //! Query parameters of `/readings`, parsed into types that cannot hold a bad value.
 
 /// Minutes to look back, 1..=1440 (one day, the most Share keeps).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Minutes(u16);
 
 /// Maximum number of readings, 1..=288 (one day at one reading every 5 minutes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MaxCount(u16);
 
 impl Minutes {
@@ -14,6 +14,11 @@ impl Minutes {
 
     pub fn parse(raw: &str) -> Option<Minutes> {
         parse_bounded(raw, Self::MAX).map(Minutes)
+    }
+
+    /// `n` clamped to 1..=1440.
+    pub fn new(n: u16) -> Minutes {
+        Minutes(n.clamp(1, Self::MAX))
     }
 
     pub fn get(self) -> u16 {
@@ -27,6 +32,11 @@ impl MaxCount {
 
     pub fn parse(raw: &str) -> Option<MaxCount> {
         parse_bounded(raw, Self::MAX).map(MaxCount)
+    }
+
+    /// `n` clamped to 1..=288.
+    pub fn new(n: u16) -> MaxCount {
+        MaxCount(n.clamp(1, Self::MAX))
     }
 
     pub fn get(self) -> u16 {

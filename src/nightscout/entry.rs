@@ -1,6 +1,6 @@
 //! A reading as a Nightscout SGV entry, the shape every Nightscout client reads.
 
-use chrono::{SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -57,13 +57,12 @@ pub struct SgvEntry {
 impl SgvEntry {
     /// `older` is the next older reading, if any, for the delta.
     pub fn new(account: &str, reading: &Reading, older: Option<&Reading>) -> SgvEntry {
-        let date = reading.time.timestamp_millis();
+        let date = reading.epoch_ms();
         let delta = older
-            .filter(|o| (DELTA_MIN_MS..=DELTA_MAX_MS).contains(&(date - o.time.timestamp_millis())))
+            .filter(|o| (DELTA_MIN_MS..=DELTA_MAX_MS).contains(&(date - o.epoch_ms())))
             .map_or(0, |o| i32::from(reading.mg_dl) - i32::from(o.mg_dl));
         let iso = reading
-            .time
-            .with_timezone(&Utc)
+            .instant()
             .to_rfc3339_opts(SecondsFormat::Millis, true);
         SgvEntry {
             id: entry_id(account, date),
@@ -73,7 +72,7 @@ impl SgvEntry {
             date,
             date_string: iso.clone(),
             sys_time: iso,
-            utc_offset: reading.time.offset().local_minus_utc() / 60,
+            utc_offset: reading.offset_minutes_i32(),
             mills: date,
             trend: reading.trend.number(),
             direction: direction(reading.trend).to_owned(),
@@ -131,14 +130,11 @@ mod tests {
 
     fn reading(ms: i64, mg_dl: u16, trend: Trend) -> Reading {
         let offset = FixedOffset::west_opt(4 * 3600).expect("valid offset");
-        Reading {
-            mg_dl,
-            trend,
-            time: offset
-                .timestamp_millis_opt(ms)
-                .single()
-                .expect("valid time"),
-        }
+        let time = offset
+            .timestamp_millis_opt(ms)
+            .single()
+            .expect("valid time");
+        Reading::new(mg_dl, trend, time).expect("valid reading")
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub const DEFAULT_COUNT: usize = 10;
 const MAX_COUNT: usize = 100_000;
 
 /// A parsed entries query.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct EntriesQuery {
     pub count: Option<usize>,
     /// Bounds on the reading time in epoch milliseconds: (> , >=, <, <=).

@@ -28,11 +28,7 @@ mod tests {
         let time = FixedOffset::east_opt(0)
             .and_then(|o| o.timestamp_millis_opt(1_700_000_000_000).single())
             .expect("valid time");
-        let reading = Reading {
-            mg_dl: 142,
-            trend: Trend::NotComputable,
-            time,
-        };
+        let reading = Reading::new(142, Trend::NotComputable, time).expect("valid reading");
         let text = render(&[SgvEntry::new("a", &reading, None)]);
         assert_eq!(
             text,

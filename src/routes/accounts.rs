@@ -14,14 +14,18 @@ use super::SimulatedData;
 use crate::accounts::{Account, LoginKind};
 use crate::domain::Region;
 use crate::error::ApiError;
-use crate::startup::AppState;
-use crate::status::{CircuitState, SessionPhase};
+use crate::state::AppState;
+use crate::feed::circuit::CircuitState;
+use crate::feed::status::{AccountStatus, SessionPhase};
+use crate::feed::Feeds;
 
 /// A configured account and the state of its Share session.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "name": "alice", "region": "us", "login": "username", "simulated": false,
-    "session": "active", "logins": 1,
+    "watched": true, "next_poll_at": "2026-11-26T08:05:19Z", "upload_lag_seconds": 17,
+    "newest_reading_at": "2026-11-26T08:00:01Z",
+    "session": "active", "logins": 1, "reads": 14,
     "last_success_at": "2026-11-26T08:00:00Z", "last_error": null,
     "circuit": {"state": "closed", "since": "2026-11-26T07:55:00Z", "next_attempt_at": null,
                 "last_code": null, "consecutive_failures": 0}
@@ -34,11 +38,23 @@ pub struct AccountView {
     pub login: String,
     /// True for the built-in simulator's demo account: its readings are synthetic, not real.
     pub simulated: bool,
+    /// Whether the account's feed runs: a client asked for it within `feed.idle_after_seconds`
+    /// (15 min by default). An unwatched account costs no Share call.
+    pub watched: bool,
+    /// When the feed reads Share next (null while unwatched).
+    pub next_poll_at: Option<DateTime<Utc>>,
+    /// The learned time from a reading's instant until it can be read from Share, on this
+    /// host's clock (negative when this host's clock runs behind the phone's).
+    pub upload_lag_seconds: Option<i64>,
+    /// The time of the newest reading held, if any.
+    pub newest_reading_at: Option<DateTime<Utc>>,
     /// `none` (no session yet, or it ended), `active`, or `login_blocked` (Share rejected the
     /// last login; no login is tried before `login_blocked_until`).
     pub session: String,
     /// Login attempts since the service started.
     pub logins: u64,
+    /// Glucose reads sent to Share since the service started.
+    pub reads: u64,
     /// When Share last answered a read successfully.
     pub last_success_at: Option<DateTime<Utc>>,
     /// The last failure talking to Share.
@@ -74,8 +90,12 @@ pub struct LastError {
 }
 
 impl AccountView {
-    fn of(account: &Account) -> AccountView {
-        let status = account.status();
+    fn of(account: &Account, feeds: &Feeds) -> AccountView {
+        let snapshot = feeds.latest(account.index);
+        let watched = feeds.is_watched(account.index);
+        let status = snapshot
+            .as_ref()
+            .map_or_else(AccountStatus::default, |s| s.status.clone());
         let last_code = status
             .last_error
             .as_ref()
@@ -101,6 +121,15 @@ impl AccountView {
             }
             .to_owned(),
             simulated: account.simulated,
+            watched,
+            next_poll_at: snapshot
+                .as_ref()
+                .filter(|_| watched)
+                .map(|s| s.next_poll_at),
+            upload_lag_seconds: snapshot.as_ref().map(|s| s.lag.num_seconds()),
+            newest_reading_at: snapshot
+                .as_ref()
+                .and_then(|s| s.window.newest().map(|r| r.instant())),
             session: match status.phase {
                 SessionPhase::None => "none",
                 SessionPhase::Active => "active",
@@ -108,6 +137,7 @@ impl AccountView {
             }
             .to_owned(),
             logins: status.logins,
+            reads: status.reads,
             last_success_at: status.last_success_at,
             circuit: CircuitView {
                 state: match status.circuit {
@@ -162,6 +192,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     if readable.iter().any(|a| a.simulated) {
         req.extensions_mut().insert(SimulatedData);
     }
-    let views: Vec<AccountView> = readable.into_iter().map(|a| AccountView::of(a)).collect();
+    let views: Vec<AccountView> = readable
+        .into_iter()
+        .map(|a| AccountView::of(a, &state.feeds))
+        .collect();
     Ok(HttpResponse::Ok().json(views))
 }

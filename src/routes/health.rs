@@ -5,7 +5,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Liveness of the service.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod answer;
 pub mod health;
 pub mod nightscout;
 pub mod query;
@@ -96,7 +97,7 @@ pub fn resolve_account(
 pub async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     let path = req.path();
     let single_account = req
-        .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .is_some_and(|state| state.accounts.single().is_some());
     let facade_path = match path.strip_prefix("/ns/") {
         Some(rest) => rest.find('/').map(|at| &rest[at..]),

@@ -1,78 +1,18 @@
-//! `/readings`, `/readings/latest`, `/readings/current`: answered from the account's cached
-//! day of readings, so any mix of queries costs at most one Share read per account per TTL.
+//! `/readings`, `/readings/latest`, `/readings/current`: answered from the snapshot the
+//! account's feed published, so any mix of queries from any number of clients costs Share
+//! nothing beyond the feed's own reads.
 
-use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse, HttpResponseBuilder};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use utoipa::IntoParams;
 
-use std::sync::Arc;
-
+use super::answer::{answer, served};
 use super::query::QueryParams;
 use super::resolve_account;
 use super::responses::ReadingErrors;
-use crate::accounts::{Account, Freshness, Served};
-use crate::domain::{MaxCount, Minutes, Reading};
+use crate::domain::{MaxCount, Minutes};
 use crate::error::ApiError;
-use crate::share::ShareClient;
-use crate::startup::AppState;
-use crate::window::{Window, CURRENT_MAX_AGE_MINUTES};
-
-/// The `Cache-Status` header (RFC 9211) and this service's name in it.
-const CACHE_STATUS: &str = "cache-status";
-const CACHE_NAME: &str = "dexcom-share-proxy";
-
-/// A glucose reading, with the same fields and meanings as pydexcom's `GlucoseReading`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "value": 85, "mg_dl": 85, "mmol_l": 4.7, "trend": 4, "trend_direction": "Flat",
-    "trend_description": "steady", "trend_arrow": "→",
-    "datetime": "2025-04-19T12:43:33.817-04:00", "age_seconds": 134, "stale": false
-}))]
-pub struct ReadingBody {
-    /// Glucose in mg/dL (same as `mg_dl`).
-    pub value: u16,
-    /// Glucose in mg/dL; 401 means "HIGH".
-    pub mg_dl: u16,
-    /// Glucose in mmol/L, `round(value * 0.0555, 1)` exactly as pydexcom computes it.
-    pub mmol_l: f64,
-    /// Trend number 0–9: 0 none, 1 DoubleUp … 4 Flat … 7 DoubleDown, 8 NotComputable,
-    /// 9 RateOutOfRange.
-    #[schema(minimum = 0, maximum = 9)]
-    pub trend: u8,
-    /// Share's name of the trend, e.g. `FortyFiveUp`.
-    pub trend_direction: String,
-    /// pydexcom's description, e.g. `rising slightly` (empty for trend 0).
-    pub trend_description: String,
-    /// pydexcom's arrow, e.g. `↗`.
-    pub trend_arrow: String,
-    /// When the reading was taken (RFC 3339), in the UTC offset Share reported for it.
-    pub datetime: String,
-    /// Seconds since the reading was taken, when this response was made.
-    pub age_seconds: u64,
-    /// True when the reading is more than 10 minutes old (`age_seconds` > 600): the same rule
-    /// that makes `/readings/current` answer 204.
-    pub stale: bool,
-}
-
-impl ReadingBody {
-    pub fn new(r: &Reading, now: DateTime<Utc>) -> Self {
-        let age = (now - r.time.with_timezone(&Utc)).num_seconds().max(0);
-        ReadingBody {
-            value: r.mg_dl,
-            mg_dl: r.mg_dl,
-            mmol_l: r.mmol_l(),
-            trend: r.trend.number(),
-            trend_direction: r.trend.share_name().to_owned(),
-            trend_description: r.trend.description().to_owned(),
-            trend_arrow: r.trend.arrow().to_owned(),
-            datetime: r.time.to_rfc3339(),
-            age_seconds: age.unsigned_abs(),
-            stale: age > CURRENT_MAX_AGE_MINUTES * 60,
-        }
-    }
-}
+use crate::render::{ReadingBody, View};
+use crate::state::AppState;
 
 /// Parameters of `/readings`.
 #[derive(IntoParams)]
@@ -106,13 +46,19 @@ pub struct AccountParam {
 
 /// Readings of the last `minutes`, newest first.
 ///
-/// Answered from a cached copy of the last 24 hours that is refreshed from Dexcom Share at
-/// most once per `cache.ttl_seconds`; readings arrive every 5 minutes.
+/// Answered from the account's live feed, which reads Dexcom Share once per new reading (every
+/// 5 minutes, shortly after the reading reaches Share). The first request for an account that
+/// no client asked for in the last 15 minutes waits for the feed's first read.
+///
+/// **Caching.** Answers carry a strong `ETag` and `Last-Modified`; `If-None-Match` or
+/// `If-Modified-Since` get 304 without a body while the readings and their `stale` flags are
+/// unchanged (`age_seconds` counts on: add the seconds since your copy's `Date`).
+/// `Cache-Control: private, max-age=<seconds until the next reading is due>`.
 ///
 /// **Stale but honest:** when Share fails and a copy fetched within the last day is held,
 /// that copy answers (200, or 204 for `/readings/latest` and `/readings/current`) with
 /// `Cache-Status: dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>`
-/// and `Age` (seconds since the copy was fetched). Windows are always judged against each
+/// and `Age` (seconds since Share last answered). Windows are always judged against each
 /// reading's own time, and every reading carries `age_seconds` and `stale` (true when older
 /// than 10 minutes). Only when nothing usable is held does the error status come back.
 #[utoipa::path(
@@ -121,18 +67,16 @@ pub struct AccountParam {
     security(("bearer" = []), ()),
     responses(
         (status = 200, description = "Readings, newest first (may be empty)", body = [ReadingBody], headers(
-            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
-            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (waited for the feed's first read), `dexcom-share-proxy; hit; ttl=<seconds until the next reading is due>`, or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
+            ("Age" = u64, description = "Seconds since Share last answered a read"),
+            ("ETag" = String, description = "Strong validator of the readings and their `stale` flags"),
         )),
+        (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         ReadingErrors,
     )
 )]
 #[get("/readings")]
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    client: web::Data<ShareClient>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let query = QueryParams::parse(req.query_string())?;
     // The account first, so that even a rejected query about a simulated account is labelled.
     let account = resolve_account(&req, &state.accounts, &query)?;
@@ -142,33 +86,29 @@ pub async fn list(
     let max_count = query
         .parsed("max_count", MaxCount::parse, ApiError::MaxCountInvalid)?
         .unwrap_or(MaxCount::FULL_DAY);
-    let served = served(&account, &client).await?;
-    let now = Utc::now();
-    let body: Vec<ReadingBody> = served
-        .window
-        .recent(now, minutes, max_count)
-        .iter()
-        .map(|r| ReadingBody::new(r, now))
-        .collect();
-    Ok(headers(HttpResponse::Ok(), &account, &served, now).json(body))
+    let served = served(&state, &account).await?;
+    let view = View::Readings { minutes, max_count };
+    Ok(answer(&req, &state, &account, &served, &view))
 }
 
 /// The newest reading of the last 24 hours, or 204 when there is none.
 ///
-/// Served stale, as described for `/readings`, when Share fails.
+/// Served stale, and revalidated, as described for `/readings`.
 #[utoipa::path(
     tag = "readings",
     params(AccountParam),
     security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The newest reading", body = ReadingBody, headers(
-            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
-            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (waited for the feed's first read), `dexcom-share-proxy; hit; ttl=<seconds until the next reading is due>`, or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
+            ("Age" = u64, description = "Seconds since Share last answered a read"),
+            ("ETag" = String, description = "Strong validator of the reading and its `stale` flag"),
         )),
         (status = 204, description = "No reading in the last 24 hours", headers(
-            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
-            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+            ("Cache-Status" = String, description = "As for 200"),
+            ("Age" = u64, description = "Seconds since Share last answered a read"),
         )),
+        (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         ReadingErrors,
     )
 )]
@@ -176,29 +116,31 @@ pub async fn list(
 pub async fn latest(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
-    one(&req, &state, &client, Window::latest).await
+    single(&req, &state, View::Latest).await
 }
 
 /// The newest reading if it was taken in the last 10 minutes, or 204.
 ///
 /// The age is judged by the reading's own time, so a sensor or phone that stopped uploading
 /// turns this into 204 after 10 minutes even while Share still answers, and a copy served
-/// stale (see `/readings`) turns 204 by the same rule.
+/// stale (see `/readings`) turns 204 by the same rule. A reading dated in the future (a wrong
+/// clock on the phone) is never served.
 #[utoipa::path(
     tag = "readings",
     params(AccountParam),
     security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The current reading", body = ReadingBody, headers(
-            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
-            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (waited for the feed's first read), `dexcom-share-proxy; hit; ttl=<seconds until the next reading is due>`, or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
+            ("Age" = u64, description = "Seconds since Share last answered a read"),
+            ("ETag" = String, description = "Strong validator of the reading"),
         )),
         (status = 204, description = "No reading in the last 10 minutes", headers(
-            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (fetched now), `dexcom-share-proxy; hit; ttl=<seconds left>` (cached), or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
-            ("Age" = u64, description = "Seconds since the data was fetched from Share"),
+            ("Cache-Status" = String, description = "As for 200"),
+            ("Age" = u64, description = "Seconds since Share last answered a read"),
         )),
+        (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         ReadingErrors,
     )
 )]
@@ -206,70 +148,14 @@ pub async fn latest(
 pub async fn current(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
-    one(&req, &state, &client, Window::current).await
+    single(&req, &state, View::Current).await
 }
 
-/// The account's window, with a Share failure (and no usable stale copy) as the API error.
-pub(super) async fn served(account: &Account, client: &ShareClient) -> Result<Served, ApiError> {
-    account
-        .window(client)
-        .await
-        .map_err(|error| ApiError::Upstream {
-            account: account.name.clone(),
-            error,
-        })
-}
-
-/// One reading picked from the window (200), or 204 when `pick` finds none.
-async fn one(
-    req: &HttpRequest,
-    state: &AppState,
-    client: &ShareClient,
-    pick: for<'w> fn(&'w Window, DateTime<Utc>) -> Option<&'w Reading>,
-) -> Result<HttpResponse, ApiError> {
+/// One reading (200), or 204 when the view finds none.
+async fn single(req: &HttpRequest, state: &AppState, view: View) -> Result<HttpResponse, ApiError> {
     let query = QueryParams::parse(req.query_string())?;
     let account = resolve_account(req, &state.accounts, &query)?;
-    let served = served(&account, client).await?;
-    let now = Utc::now();
-    Ok(match pick(&served.window, now) {
-        Some(r) => {
-            headers(HttpResponse::Ok(), &account, &served, now).json(ReadingBody::new(r, now))
-        }
-        None => headers(HttpResponse::NoContent(), &account, &served, now).finish(),
-    })
-}
-
-/// `Cache-Control: no-store` (health data: no shared cache may keep it), `Age` (seconds since
-/// the data was fetched from Share) and an RFC 9211 `Cache-Status` that says whether it was
-/// fetched now, served from the cache, or served stale because Share failed.
-pub(super) fn headers(
-    mut builder: HttpResponseBuilder,
-    account: &Account,
-    served: &Served,
-    now: DateTime<Utc>,
-) -> HttpResponseBuilder {
-    let age = (now - served.window.fetched_at()).num_seconds().max(0);
-    let ttl_left = i64::try_from(account.ttl().as_secs()).unwrap_or(i64::MAX) - age;
-    let status = match &served.freshness {
-        Freshness::Fetched => format!("{CACHE_NAME}; fwd=miss; stored"),
-        Freshness::Cached => format!("{CACHE_NAME}; hit; ttl={ttl_left}"),
-        Freshness::Stale(error) => {
-            let code = ApiError::Upstream {
-                account: account.name.clone(),
-                error: Arc::clone(error),
-            }
-            .code();
-            format!(
-                "{CACHE_NAME}; hit; ttl={}; fwd=stale; detail={code}",
-                ttl_left.min(-1)
-            )
-        }
-    };
-    builder
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::AGE, age.to_string()))
-        .insert_header((CACHE_STATUS, status));
-    builder
+    let served = served(state, &account).await?;
+    Ok(answer(req, state, &account, &served, &view))
 }

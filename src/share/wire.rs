@@ -86,7 +86,7 @@ fn parse_record(record: &Value) -> Result<Reading, DecodeError> {
         Some(other) => return fail(format!("DT is not a string: {other}")),
         None => return fail("DT is missing"),
     };
-    Ok(Reading { mg_dl, trend, time })
+    Reading::new(mg_dl, trend, time).ok_or_else(|| DecodeError("DT offset out of range".to_owned()))
 }
 
 /// Reads `Date(<ms>)`, `Date(<ms>±HHMM)` and the legacy slashed `/Date(…)/` forms. The

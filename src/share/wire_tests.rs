@@ -14,7 +14,7 @@ fn every_recorded_share_body_parses() {
             let readings = parse_readings(bytes).unwrap_or_else(|e| panic!("{e}: {body}"));
             for r in &readings {
                 assert!((40..=400).contains(&r.mg_dl), "{body}");
-                assert_eq!(r.time.offset().local_minus_utc(), -4 * 3600);
+                assert_eq!(r.time().offset().local_minus_utc(), -4 * 3600);
             }
             seen.0 += 1;
         } else if body.starts_with('"') {
@@ -45,8 +45,8 @@ fn recorded_reading_keeps_pydexcom_semantics() {
     let r = &readings[0];
     assert_eq!(r.mg_dl, 224);
     assert_eq!(r.trend, Trend::Flat);
-    assert_eq!(r.time.to_rfc3339(), "2025-04-19T12:43:33.817-04:00");
-    assert_eq!(r.time.timestamp_millis(), 1_745_081_013_817);
+    assert_eq!(r.time().to_rfc3339(), "2025-04-19T12:43:33.817-04:00");
+    assert_eq!(r.epoch_ms(), 1_745_081_013_817);
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::accounts::{Account, Accounts};
 use crate::auth::Sha1Digest;
 use crate::domain::Secret;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The account of a facade request (the `{account}` segment, or the only account on the root
 /// aliases), once the caller has shown it may read it. Nightscout clients authenticate with

@@ -4,8 +4,7 @@
 use actix_web::{web, HttpRequest};
 
 use super::{empty, entries_response, pebble, status, Format, Which};
-use crate::share::ShareClient;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Paths below `/ns/{account}` (and the root, with one account) that answer GET.
 pub const PATHS: &[&str] = &[
@@ -35,10 +34,8 @@ pub fn configure_aliases(config: &mut web::ServiceConfig, root_aliases: bool) {
     for prefix in prefixes {
         let entries_route = |which: Which, format: Format| {
             web::get().to(
-                move |req: HttpRequest,
-                      state: web::Data<AppState>,
-                      client: web::Data<ShareClient>| async move {
-                    entries_response(&req, &state, &client, which, format).await
+                move |req: HttpRequest, state: web::Data<AppState>| async move {
+                    entries_response(&req, &state, which, format).await
                 },
             )
         };

@@ -1,21 +1,19 @@
 //! The Nightscout facade: `/ns/{account}/api/v1/…` and `/ns/{account}/pebble`, plus the same
-//! paths at the root when exactly one account is configured. Served from the same cached
-//! window as `/readings`, so both always agree.
+//! paths at the root when exactly one account is configured. Served from the same feed
+//! snapshot as `/readings`, so both always agree.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use actix_web::http::header::{self, HttpDate};
-use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
-use chrono::{SecondsFormat, Utc};
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::SecondsFormat;
 use serde_json::json;
 
+use super::answer::{answer, served};
 use super::query::QueryParams;
-use super::readings::{headers as freshness_headers, served};
 use crate::error::ApiError;
-use crate::nightscout::pebble::{self, Pebble, PebbleUnits};
-use crate::nightscout::{entries, EntriesQuery, SgvEntry};
-use crate::share::ShareClient;
-use crate::startup::AppState;
+use crate::nightscout::pebble::{Pebble, PebbleUnits};
+use crate::nightscout::{EntriesQuery, SgvEntry};
+use crate::render::View;
+use crate::state::AppState;
 
 /// Which entries a path asks for.
 #[derive(Clone, Copy)]
@@ -48,16 +46,17 @@ use docs::{EntriesParams, FacadeErrors, NsAccountPath};
 /// `count` defaults to 10. `find[date][$gt|$gte|$lt|$lte]` (epoch ms) and
 /// `find[dateString][…]` (ISO 8601) filter by time. Also served at
 /// `/ns/{account}/api/v1/entries` (tab-separated text unless `Accept` asks for JSON) and, with
-/// exactly one account, at the root (`/api/v1/entries.json`, …). `Last-Modified` is the newest
-/// entry's time; `If-Modified-Since` answers 304. Like `/readings`, answers carry `Age` and
-/// `Cache-Status` (`fwd=stale` when Share failed and the last good copy is served).
+/// exactly one account, at the root (`/api/v1/entries.json`, …). Like `/readings`, answers
+/// carry a strong `ETag`, `Last-Modified` (when the entries last changed), `Cache-Control`,
+/// `Age` and `Cache-Status` (`fwd=stale` when Share failed and the last good copy is
+/// served); `If-None-Match` / `If-Modified-Since` answer 304 while nothing changed.
 #[utoipa::path(
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
     params(NsAccountPath, EntriesParams),
     responses(
         (status = 200, description = "Entries, newest first", body = [SgvEntry]),
-        (status = 304, description = "No entry newer than `If-Modified-Since`"),
+        (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         FacadeErrors,
     )
 )]
@@ -65,9 +64,8 @@ use docs::{EntriesParams, FacadeErrors, NsAccountPath};
 pub async fn entries_json(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
-    entries_response(&req, &state, &client, Which::Filtered, Format::Json).await
+    entries_response(&req, &state, Which::Filtered, Format::Json).await
 }
 
 /// SGV entries, newest first (Nightscout `GET /api/v1/entries/sgv.json`); same as `entries.json`.
@@ -77,7 +75,7 @@ pub async fn entries_json(
     params(NsAccountPath, EntriesParams),
     responses(
         (status = 200, description = "Entries, newest first", body = [SgvEntry]),
-        (status = 304, description = "No entry newer than `If-Modified-Since`"),
+        (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         FacadeErrors,
     )
 )]
@@ -85,9 +83,8 @@ pub async fn entries_json(
 pub async fn sgv_json(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
-    entries_response(&req, &state, &client, Which::Filtered, Format::Json).await
+    entries_response(&req, &state, Which::Filtered, Format::Json).await
 }
 
 /// An array holding the newest entry of the last 24 hours (empty when none).
@@ -97,7 +94,7 @@ pub async fn sgv_json(
     params(NsAccountPath),
     responses(
         (status = 200, description = "The newest entry, in an array", body = [SgvEntry]),
-        (status = 304, description = "No entry newer than `If-Modified-Since`"),
+        (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         FacadeErrors,
     )
 )]
@@ -105,58 +102,30 @@ pub async fn sgv_json(
 pub async fn current_json(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
-    entries_response(&req, &state, &client, Which::Current, Format::Json).await
+    entries_response(&req, &state, Which::Current, Format::Json).await
 }
 
 async fn entries_response(
     req: &HttpRequest,
     state: &AppState,
-    client: &ShareClient,
     which: Which,
     format: Format,
 ) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(req.query_string())?;
     let query = EntriesQuery::parse(params.pairs()).map_err(ApiError::QueryInvalid)?;
     let account = ns_account(req, state, &params)?;
-    let served = served(&account, client).await?;
-    let name = account.name.as_str();
-    let readings = served.window.readings();
-    let selected: Vec<SgvEntry> = match which {
-        Which::Current => match served.window.latest(Utc::now()) {
-            Some(newest) => entries(name, readings, |r| r.time == newest.time, 1),
-            None => Vec::new(),
-        },
-        Which::Filtered => entries(
-            name,
-            readings,
-            |r| query.matches(r.time.timestamp_millis()),
-            query.limit(),
-        ),
+    let served = served(state, &account).await?;
+    let tsv = match format {
+        Format::Json => false,
+        Format::Negotiated => !accepts_json(req),
     };
-    let newest = selected.first().map(|e| e.date);
-    if let (Some(newest), Some(since)) = (newest, if_modified_since(req)) {
-        if newest.div_euclid(1000) <= since {
-            return Ok(HttpResponse::NotModified().finish());
-        }
-    }
-    let mut response = freshness_headers(HttpResponse::Ok(), &account, &served, Utc::now());
-    if let Some(newest) = newest {
-        let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(newest).unwrap_or(0));
-        response.insert_header((header::LAST_MODIFIED, HttpDate::from(time)));
-    }
-    let json = match format {
-        Format::Json => true,
-        Format::Negotiated => accepts_json(req),
+    let view = View::Entries {
+        query,
+        current: matches!(which, Which::Current),
+        tsv,
     };
-    Ok(if json {
-        response.json(selected)
-    } else {
-        response
-            .content_type("text/plain; charset=utf-8")
-            .body(crate::nightscout::tsv::render(&selected))
-    })
+    Ok(answer(req, state, &account, &served, &view))
 }
 
 /// Nightscout's status document (no Share call).
@@ -185,7 +154,7 @@ pub async fn status_json(
 async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // Public, like Nightscout's: it tells clients whether they will need a secret.
     let account = named_account(&req, &state)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     Ok(HttpResponse::Ok().json(json!({
         "status": "ok",
         "name": format!("dexcom-share-proxy ({})", account.name),
@@ -227,16 +196,11 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
 pub async fn pebble_summary(
     req: HttpRequest,
     state: web::Data<AppState>,
-    client: web::Data<ShareClient>,
 ) -> Result<HttpResponse, ApiError> {
-    pebble(req, state, client).await
+    pebble(req, state).await
 }
 
-async fn pebble(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    client: web::Data<ShareClient>,
-) -> Result<HttpResponse, ApiError> {
+async fn pebble(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(req.query_string())?;
     let count = match params
         .single("count")
@@ -260,21 +224,9 @@ async fn pebble(
         Some(_) => return Err(ApiError::QueryInvalid("units must be mgdl or mmol".into())),
     };
     let account = ns_account(&req, &state, &params)?;
-    let served = served(&account, &client).await?;
-    let now = Utc::now();
-    let recent = entries(
-        account.name.as_str(),
-        served.window.readings(),
-        |r| now - r.time.with_timezone(&Utc) <= chrono::Duration::days(1),
-        count,
-    );
-    Ok(
-        freshness_headers(HttpResponse::Ok(), &account, &served, now).json(pebble::render(
-            &recent,
-            mmol,
-            now.timestamp_millis(),
-        )),
-    )
+    let served = served(&state, &account).await?;
+    let view = View::Pebble { count, mmol };
+    Ok(answer(&req, &state, &account, &served, &view))
 }
 
 /// Always `[]`: Share has no treatments, device status or profiles. Served for
@@ -307,12 +259,4 @@ fn accepts_json(req: &HttpRequest) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("application/json"))
-}
-
-/// `If-Modified-Since` in epoch seconds.
-fn if_modified_since(req: &HttpRequest) -> Option<i64> {
-    let header::IfModifiedSince(date) = req.get_header::<header::IfModifiedSince>()?;
-    let time: SystemTime = date.into();
-    let seconds = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    i64::try_from(seconds).ok()
 }

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::session::UpstreamError;
+use super::circuit::CircuitState;
+use super::error::UpstreamError;
 
 /// Where the account's Share session stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -16,21 +17,9 @@ pub enum SessionPhase {
     LoginBlocked,
 }
 
-/// Whether the service calls Share for this account.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CircuitState {
-    /// Calls go through.
-    #[default]
-    Closed,
-    /// Transient faults: no call before the next attempt.
-    BackingOff,
-    /// Share rejected the credentials or locked the account: no login before the next attempt.
-    LoginBlocked,
-}
-
-/// The session layer's state after one read.
+/// The session layer's state after one refresh.
 #[derive(Clone, Copy, Debug)]
-pub struct Snapshot {
+pub struct StatusSnapshot {
     pub phase: SessionPhase,
     pub circuit: CircuitState,
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -42,7 +31,7 @@ pub struct Snapshot {
 pub struct AccountStatus {
     pub phase: SessionPhase,
     pub circuit: CircuitState,
-    /// When the circuit entered its current state (unset until the first read).
+    /// When the circuit entered its current state (unset until the first refresh).
     pub circuit_since: Option<DateTime<Utc>>,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub consecutive_failures: u32,
@@ -50,11 +39,17 @@ pub struct AccountStatus {
     pub last_error: Option<(DateTime<Utc>, UpstreamError)>,
     /// Login attempts since start (each may be one or two Share calls).
     pub logins: u64,
+    /// Glucose reads sent to Share since start.
+    pub reads: u64,
 }
 
 impl AccountStatus {
-    pub fn record(&mut self, snapshot: Snapshot, error: Option<&UpstreamError>) {
-        let now = Utc::now();
+    pub fn record(
+        &mut self,
+        now: DateTime<Utc>,
+        snapshot: StatusSnapshot,
+        error: Option<&UpstreamError>,
+    ) {
         if self.circuit_since.is_none() || self.circuit != snapshot.circuit {
             self.circuit_since = Some(now);
         }

@@ -1,0 +1,290 @@
+//! The in-process [`Host`]: one dedicated arbiter (a thread with its own event loop) owns the
+//! Share client (awc's client is not `Send`) and runs every feed as a task on it. A feed task
+//! owns its account's session, so a client that hangs up changes nothing upstream.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_rt::Arbiter;
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use super::error::UpstreamError;
+use super::interest::{Host, Interest};
+use super::plan::{plan, ReadKind};
+use super::schedule::{Next, Poll, Schedule};
+use super::session::{chrono_span, AccountSession};
+use super::snapshot::{Board, Snapshot};
+use super::status::AccountStatus;
+use super::window::{plausible, Window};
+use super::FeedSettings;
+use crate::clock::Clock;
+use crate::config::AccountSettings;
+use crate::domain::AccountName;
+use crate::share::{ShareClient, ShareError};
+
+/// Starts feeds on the arbiter.
+pub struct ArbiterHost {
+    commands: mpsc::UnboundedSender<(usize, u64)>,
+}
+
+/// The arbiter that runs every feed; stops it (and every feed with it) when dropped, whoever
+/// else still holds the [`ArbiterHost`].
+pub struct FeedThread {
+    arbiter: Arbiter,
+}
+
+impl Host for ArbiterHost {
+    fn start(&self, account: usize, run: u64) {
+        // Fails only once the arbiter has stopped, when nothing is served any more.
+        let _ = self.commands.send((account, run));
+    }
+}
+
+impl Drop for FeedThread {
+    fn drop(&mut self) {
+        self.arbiter.stop();
+    }
+}
+
+/// What lives across the runs of one account's feed: the session and its circuit must
+/// survive an idle stop, or a restart after idling could replay a rejected login.
+struct FeedState {
+    name: AccountName,
+    session: AccountSession,
+    schedule: Schedule,
+    status: AccountStatus,
+    last_backfill: Option<DateTime<Utc>>,
+}
+
+/// Everything the feed tasks share, on the arbiter's thread.
+struct Context {
+    client: ShareClient,
+    board: Arc<dyn Board>,
+    interest: Arc<Interest>,
+    states: Vec<Rc<tokio::sync::Mutex<FeedState>>>,
+    settings: FeedSettings,
+    clock: Clock,
+}
+
+impl ArbiterHost {
+    /// Spawns the arbiter. Must run inside an actix system (the service's `main`, a test).
+    pub fn spawn(
+        accounts: &[AccountSettings],
+        settings: FeedSettings,
+        board: Arc<dyn Board>,
+        interest: Arc<Interest>,
+        clock: Clock,
+    ) -> (ArbiterHost, FeedThread) {
+        let (commands, mut received) = mpsc::unbounded_channel::<(usize, u64)>();
+        let accounts = accounts.to_vec();
+        let arbiter = Arbiter::new();
+        // The closure is sent to the arbiter's thread; what it builds there (the awc client,
+        // the feed tasks) never leaves it.
+        arbiter.spawn_fn(move || {
+            let context = Rc::new(Context {
+                client: ShareClient::new(settings.deadline),
+                states: accounts
+                    .iter()
+                    .map(|a| {
+                        Rc::new(tokio::sync::Mutex::new(FeedState {
+                            name: a.name.clone(),
+                            session: AccountSession::new(
+                                a,
+                                settings.login.clone(),
+                                settings.retry.clone(),
+                                clock,
+                            ),
+                            schedule: Schedule::new(settings.cadence.clone()),
+                            status: AccountStatus::default(),
+                            last_backfill: None,
+                        }))
+                    })
+                    .collect(),
+                board,
+                interest,
+                settings,
+                clock,
+            });
+            actix_web::rt::spawn(async move {
+                while let Some((account, run)) = received.recv().await {
+                    actix_web::rt::spawn(run_feed(Rc::clone(&context), account, run));
+                }
+            });
+        });
+        (ArbiterHost { commands }, FeedThread { arbiter })
+    }
+}
+
+async fn run_feed(context: Rc<Context>, account: usize, run: u64) {
+    let cell = Rc::clone(&context.states[account]);
+    let mut state = cell.lock().await;
+    log::info!("account {}: watched; feed started", state.name);
+    let mut next = Next {
+        at: context.clock.now(),
+        poll: Poll::Unaligned,
+        reading_due: None,
+    };
+    loop {
+        if !wait_for(&context, account, next.at).await {
+            break;
+        }
+        let (snapshot, planned) = refresh(&context, &mut state, account, run, next.poll).await;
+        next = planned;
+        context.board.publish(account, Arc::new(snapshot));
+    }
+    context.interest.stopped(account, run);
+    log::info!(
+        "account {}: no client asked for {} s; feed stopped (no Share calls while unwatched)",
+        state.name,
+        context.settings.idle_after.as_secs()
+    );
+    drop(state);
+    // A request that came in while stopping saw the feed running and started nothing.
+    if watched(&context, account) {
+        if let Some(run) = context.interest.try_start(account) {
+            actix_web::rt::spawn(run_feed(Rc::clone(&context), account, run));
+        }
+    }
+}
+
+fn watched(context: &Context, account: usize) -> bool {
+    let idle_after = chrono_span(context.settings.idle_after);
+    let last = context.interest.last_asked_ms(account);
+    context.interest.held(account)
+        || context.clock.now().timestamp_millis() - last < idle_after.num_milliseconds()
+}
+
+/// Sleeps until `at`; `false` when the account became unwatched first.
+async fn wait_for(context: &Context, account: usize, at: DateTime<Utc>) -> bool {
+    loop {
+        if !watched(context, account) {
+            return false;
+        }
+        let now = context.clock.now();
+        if now >= at {
+            return true;
+        }
+        let last = context.interest.last_asked_ms(account);
+        let idle_at = DateTime::from_timestamp_millis(last).unwrap_or(now)
+            + chrono_span(context.settings.idle_after);
+        let wake = if context.interest.held(account) {
+            at
+        } else {
+            at.min(idle_at)
+        };
+        // Wake at least every minute: a push subscriber may have let go meanwhile.
+        let span = (wake - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_secs(60));
+        context.clock.sleep(span).await;
+    }
+}
+
+/// One refresh: a Share read unless the circuit refuses it, the merge, the lag learned, and
+/// the next poll. All of it inside one deadline.
+async fn refresh(
+    context: &Context,
+    state: &mut FeedState,
+    account: usize,
+    run: u64,
+    poll: Poll,
+) -> (Snapshot, Next) {
+    let clock = context.clock;
+    let settings = &context.settings;
+    let previous = context.board.latest(account);
+    let now = clock.now();
+    let window = previous
+        .as_ref()
+        .map_or_else(|| Arc::new(Window::empty(now)), |s| Arc::clone(&s.window));
+    let mut fetched_at = previous.as_ref().and_then(|s| s.fetched_at);
+    let plan = plan(
+        &window,
+        state.last_backfill,
+        now,
+        &settings.reach,
+        settings.cadence.interval,
+    );
+    let read = state
+        .session
+        .read(&context.client, plan.minutes, plan.max_count);
+    let result = match tokio::time::timeout(settings.deadline, read).await {
+        Ok(result) => result,
+        Err(_) => Err(UpstreamError::Share(ShareError::Timeout {
+            seconds: settings.deadline.as_secs(),
+        })),
+    };
+    state.session.settle(&result);
+    let polled_at = clock.now();
+    let (window, failure) = match result {
+        Ok(readings) => {
+            let received = readings.len();
+            let (kept, set_aside) = plausible(readings, polled_at, settings.future_tolerance);
+            if let Some(furthest) = set_aside.furthest {
+                log::warn!(
+                    "account {}: set aside {} reading(s) dated up to {furthest}, more than {} s \
+                     ahead of this host's clock: a wrong clock on the wearer's phone or on \
+                     this host",
+                    state.name,
+                    set_aside.future,
+                    settings.future_tolerance.num_seconds()
+                );
+            }
+            let before = window.newest().map(|r| r.instant());
+            let merged = window.merged(kept, polled_at).map(Arc::new);
+            let window = merged.unwrap_or(window);
+            let after = window.newest().map(|r| r.instant());
+            state.schedule.observe(poll, polled_at, before, after);
+            if plan.kind != ReadKind::Incremental {
+                state.last_backfill = Some(polled_at);
+            }
+            fetched_at = Some(polled_at);
+            log::debug!(
+                "account {}: {} read ({} min, max {}): {received} record(s), newest {}",
+                state.name,
+                plan.kind.as_str(),
+                plan.minutes.get(),
+                plan.max_count.get(),
+                after.map_or_else(|| "none".to_owned(), |t| t.to_rfc3339())
+            );
+            (window, None)
+        }
+        Err(error) => (window, Some(Arc::new(error))),
+    };
+    state
+        .status
+        .record(polled_at, state.session.status(), failure.as_deref());
+    state.status.logins = state.session.logins;
+    state.status.reads = state.session.reads;
+    let next = next_poll(context, state, polled_at, &window);
+    let snapshot = Snapshot {
+        run,
+        window,
+        fetched_at,
+        failure,
+        next_poll_at: next.at,
+        reading_due: next.reading_due,
+        lag: state.schedule.lag(),
+        status: state.status.clone(),
+    };
+    (snapshot, next)
+}
+
+/// The schedule's next poll, not before the circuit or the login interval allow a call.
+fn next_poll(context: &Context, state: &FeedState, now: DateTime<Utc>, window: &Window) -> Next {
+    let mut next = state
+        .schedule
+        .next(now, window.newest().map(|r| r.instant()));
+    if let Some(earliest) = state.session.earliest_call() {
+        let wait = earliest.saturating_sub(context.clock.tick());
+        let allowed = now + chrono_span(wait);
+        if allowed > next.at {
+            // A poll pushed back by the circuit teaches nothing about the lag.
+            next.at = allowed;
+            next.poll = Poll::Unaligned;
+        }
+    }
+    next
+}

@@ -1,0 +1,19 @@
+//! What every handler reads: built once, outside the worker closure (a cache built inside it
+//! would silently become one cache per worker, and a per-worker failure count would let a
+//! client spread its token guesses over the workers).
+
+use crate::accounts::Accounts;
+use crate::auth::AuthFailures;
+use crate::clock::Clock;
+use crate::feed::Feeds;
+use crate::render::RenderCache;
+
+pub struct AppState {
+    pub accounts: Accounts,
+    pub auth_failures: AuthFailures,
+    /// The feeds' snapshots; the only way to readings.
+    pub feeds: Feeds,
+    /// Answers rendered once and served as shared bytes.
+    pub renders: RenderCache,
+    pub clock: Clock,
+}
