@@ -258,7 +258,7 @@ async fn refresh(
         .record(polled_at, state.session.status(), failure.as_deref());
     state.status.logins = state.session.logins;
     state.status.reads = state.session.reads;
-    let next = next_poll(context, state, polled_at, &window);
+    let next = next_poll(context, state, polled_at, &window, failure.is_some());
     let snapshot = Snapshot {
         run,
         window,
@@ -272,11 +272,22 @@ async fn refresh(
     (snapshot, next)
 }
 
-/// The schedule's next poll, not before the circuit or the login interval allow a call.
-fn next_poll(context: &Context, state: &FeedState, now: DateTime<Utc>, window: &Window) -> Next {
+/// The schedule's next poll (after a failure, a retry soon: what is held may be behind), not
+/// before the circuit or the login interval allow a call.
+fn next_poll(
+    context: &Context,
+    state: &FeedState,
+    now: DateTime<Utc>,
+    window: &Window,
+    failed: bool,
+) -> Next {
     let mut next = state
         .schedule
         .next(now, window.newest().map(|r| r.instant()));
+    if failed {
+        next.at = now + context.settings.cadence.retry_every;
+        next.poll = Poll::Unaligned;
+    }
     if let Some(earliest) = state.session.earliest_call() {
         let wait = earliest.saturating_sub(context.clock.tick());
         let allowed = now + chrono_span(wait);

@@ -189,9 +189,11 @@ async fn an_account_without_tokens_is_open_on_loopback_to_anyone_even_with_anoth
 async fn health_openapi_and_docs_stay_public_when_every_account_needs_a_token() {
     let app = spawn(Options {
         accounts: |url| vec![with_tokens(alice(url), &[ALICE_TOKEN])],
-        auth: AuthSettings {
-            allow_anonymous: Some(false),
-            ..AuthSettings::default()
+        configure: |settings| {
+            settings.auth = AuthSettings {
+                allow_anonymous: Some(false),
+                ..AuthSettings::default()
+            };
         },
         ..Options::default()
     })

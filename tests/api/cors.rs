@@ -39,8 +39,10 @@ async fn without_configured_origins_no_response_carries_cors_headers() {
 async fn configured_origins_may_read_with_a_bearer_token_and_others_may_not() {
     let app = spawn(Options {
         accounts: |url| vec![with_tokens(alice(url), &[ALICE_TOKEN])],
-        cors: CorsSettings {
-            allowed_origins: vec![DASHBOARD.to_owned()],
+        configure: |settings| {
+            settings.cors = CorsSettings {
+                allowed_origins: vec![DASHBOARD.to_owned()],
+            };
         },
         ..Options::default()
     })

@@ -5,9 +5,13 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use awc::http::header::HeaderMap;
-use dexcom_share_proxy::config::{AccountSettings, AuthSettings, CorsSettings, Login, Settings};
+use dexcom_share_proxy::clock::Clock;
+use dexcom_share_proxy::config::{
+    AccountSettings, AuthSettings, CorsSettings, Login, Settings, DEFAULT_RENDER_CACHE_BYTES,
+};
 use dexcom_share_proxy::domain::{AccountName, Region, Secret};
-use dexcom_share_proxy::policy::{LoginPolicy, RetryPolicy};
+use dexcom_share_proxy::feed::policy::{LoginPolicy, RetryPolicy};
+use dexcom_share_proxy::feed::FeedSettings;
 use dexcom_share_proxy::simulator::{Endpoint, SimAccount, SimControl, Simulator, SimulatorConfig};
 use dexcom_share_proxy::startup::Application;
 use serde_json::Value;
@@ -26,6 +30,8 @@ pub const BOB_TOKEN: &str = "bob-token-3a9e5c7f21d4";
 pub struct TestApp {
     pub address: String,
     pub sim: SimControl,
+    /// The clock the proxy and the simulator share.
+    pub clock: Clock,
     http: awc::Client,
     simulator: Option<Simulator>,
 }
@@ -73,8 +79,12 @@ impl Response {
     }
 }
 
+/// The simulator of most tests: its newest reading is a minute old at start, so on the system
+/// clock no new reading falls due while a test runs, and every Share call a test sees comes
+/// from what the test did.
 pub fn sim_config() -> SimulatorConfig {
     let mut config = SimulatorConfig::demo();
+    config.newest_reading_age_seconds = Some(60);
     config.accounts = vec![
         SimAccount {
             username: ALICE_USER.to_owned(),
@@ -131,12 +141,10 @@ pub fn bob(base_url: &str) -> AccountSettings {
 pub struct Options {
     pub sim: SimulatorConfig,
     pub accounts: fn(&str) -> Vec<AccountSettings>,
-    pub ttl: Duration,
-    pub timeout: Duration,
-    pub retry: RetryPolicy,
-    pub login: LoginPolicy,
-    pub auth: AuthSettings,
-    pub cors: CorsSettings,
+    /// Shared by the proxy and the simulator.
+    pub clock: Clock,
+    /// Changes to the settings of [`test_settings`].
+    pub configure: fn(&mut Settings),
 }
 
 impl Default for Options {
@@ -144,21 +152,36 @@ impl Default for Options {
         Options {
             sim: sim_config(),
             accounts: |url| vec![alice(url)],
-            ttl: Duration::from_secs(60),
-            timeout: Duration::from_secs(5),
-            // Most tests look at one fault at a time: no pause after transient faults, no
-            // minimum between logins. The policy tests set them.
-            retry: RetryPolicy {
-                initial: Duration::ZERO,
-                max: Duration::ZERO,
-            },
-            login: LoginPolicy {
-                min_interval: Duration::ZERO,
-                ..LoginPolicy::default()
-            },
-            auth: AuthSettings::default(),
-            cors: CorsSettings::default(),
+            clock: Clock::system(),
+            configure: |_| {},
         }
+    }
+}
+
+/// The settings of most tests: one fault at a time, so no pause after transient faults and
+/// no minimum between logins (the policy tests set them); a failed refresh is retried after
+/// a second.
+pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
+    let mut feed = FeedSettings {
+        deadline: Duration::from_secs(5),
+        retry: RetryPolicy {
+            initial: Duration::ZERO,
+            max: Duration::ZERO,
+        },
+        login: LoginPolicy {
+            min_interval: Duration::ZERO,
+            ..LoginPolicy::default()
+        },
+        ..FeedSettings::default()
+    };
+    feed.cadence.retry_every = chrono::Duration::seconds(1);
+    Settings {
+        listen: "127.0.0.1:0".parse().expect("valid address"),
+        feed,
+        render_cache_bytes: DEFAULT_RENDER_CACHE_BYTES,
+        accounts,
+        auth: AuthSettings::default(),
+        cors: CorsSettings::default(),
     }
 }
 
@@ -174,22 +197,18 @@ pub fn start_simulator(config: SimulatorConfig) -> Simulator {
 }
 
 pub async fn spawn(options: Options) -> TestApp {
-    let simulator = start_simulator(options.sim);
-    let sim_base_url = simulator.base_url();
-    let settings = Settings {
-        listen: "127.0.0.1:0".parse().expect("valid address"),
-        cache_ttl: options.ttl,
-        upstream_timeout: options.timeout,
-        retry: options.retry,
-        login: options.login,
-        accounts: (options.accounts)(&sim_base_url),
-        auth: options.auth,
-        cors: options.cors,
-    };
-    let app = Application::build(&settings).expect("build proxy");
+    let mut sim = options.sim;
+    sim.clock = options.clock;
+    let simulator = start_simulator(sim);
+    let mut settings = test_settings((options.accounts)(&simulator.base_url()));
+    (options.configure)(&mut settings);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let app = Application::with_listener(&settings, listener, options.clock).expect("build proxy");
     let address = format!("http://{}", app.addr());
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp::attach(address, simulator)
+    let mut app = TestApp::attach(address, simulator);
+    app.clock = options.clock;
+    app
 }
 
 impl TestApp {
@@ -199,12 +218,21 @@ impl TestApp {
         TestApp {
             address,
             sim: simulator.control(),
+            clock: Clock::system(),
             http: awc::Client::builder()
                 .timeout(Duration::from_secs(20))
                 .disable_redirects()
                 .finish(),
             simulator: Some(simulator),
         }
+    }
+
+    /// The simulator's Share base URL.
+    pub fn sim_base_url(&self) -> String {
+        self.simulator
+            .as_ref()
+            .map(Simulator::base_url)
+            .expect("the simulator runs")
     }
 
     /// Stops the simulator: Share becomes unreachable (connection refused).
@@ -267,5 +295,61 @@ impl TestApp {
             self.sim.calls(Endpoint::LoginById),
             self.sim.calls(Endpoint::Read),
         )
+    }
+}
+
+impl TestApp {
+    /// Waits (at most 20 s of real time) until `done` holds.
+    pub async fn until(&self, what: &str, done: impl Fn(&TestApp) -> bool) {
+        let start = std::time::Instant::now();
+        while !done(self) {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {what}"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits until the simulator has answered `reads` glucose reads in all.
+    pub async fn until_reads(&self, reads: u64) {
+        self.until(&format!("{reads} Share reads"), |app| app.calls().2 >= reads)
+            .await;
+    }
+
+    /// Sleeps for a span of the shared clock's time.
+    pub async fn sleep(&self, span: Duration) {
+        self.clock.sleep(span).await;
+    }
+}
+
+impl TestApp {
+    /// The account's entry in `/accounts`.
+    pub async fn account_view(&self, name: &str) -> Value {
+        let accounts = self.get("/accounts").await.json();
+        accounts
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|a| a["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no account {name} in {accounts}"))
+    }
+
+    /// Waits (at most 20 s of real time) until the feed of `account` has published the
+    /// outcome of its `reads`-th Share read.
+    pub async fn until_published(&self, account: &str, reads: u64) {
+        let start = std::time::Instant::now();
+        loop {
+            let view = self.account_view(account).await;
+            if view["reads"].as_u64().unwrap_or(0) >= reads {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for read {reads} of {account}: {view}"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 }

@@ -2,8 +2,11 @@
 
 mod access;
 mod accounts;
+mod caching;
 mod cli;
 mod cors;
+mod dates;
+mod feed;
 mod helpers;
 mod limits;
 mod nightscout;

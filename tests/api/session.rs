@@ -1,42 +1,41 @@
+//! One Share session per account, kept by the account's feed.
+
 use std::time::Duration;
 
+use dexcom_share_proxy::clock::Clock;
+use dexcom_share_proxy::config::Login;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
 use crate::helpers::{account, bob, spawn, Options, ALICE_USER};
-use dexcom_share_proxy::config::Login;
 
-fn short_ttl() -> Options {
+/// A clock 100 times faster than real time: the next reading falls due ~2.6 s after start.
+fn fast() -> Options {
     Options {
-        ttl: Duration::from_secs(1),
+        clock: Clock::scaled(100.0),
         ..Options::default()
     }
 }
 
-async fn after_ttl() {
-    actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
-}
-
 #[actix_web::test]
 async fn an_expired_session_logs_in_again_once_and_retries_once() {
-    let app = spawn(short_ttl()).await;
+    let app = spawn(fast()).await;
     assert_eq!(app.get("/readings/current").await.status, 200);
     assert_eq!(app.calls(), (1, 1, 1));
 
     app.sim.expire_sessions();
-    after_ttl().await;
-    let current = app.get("/readings/current").await;
+    app.until_published("alice", 3).await;
 
-    assert_eq!(current.status, 200);
     // Step 1 is not repeated: the account ID is kept.
     assert_eq!(app.calls(), (1, 2, 3));
+    assert_eq!(app.get("/readings/current").await.status, 200);
 }
 
 #[actix_web::test]
 async fn the_session_is_reused_across_refreshes() {
-    let app = spawn(short_ttl()).await;
+    let app = spawn(fast()).await;
     assert_eq!(app.get("/readings").await.status, 200);
-    after_ttl().await;
-    assert_eq!(app.get("/readings").await.status, 200);
+
+    app.until_published("alice", 2).await;
 
     assert_eq!(app.calls(), (1, 1, 2));
 }
@@ -57,10 +56,11 @@ async fn a_session_error_on_the_retry_is_a_bad_response_not_a_loop() {
 
     response.assert_problem(502, "upstream_bad_response");
     assert_eq!(app.calls(), (1, 2, 2));
+    app.until_published("alice", 3).await;
     assert_eq!(
         app.get("/readings").await.status,
         200,
-        "recovers afterwards"
+        "recovers at the next refresh"
     );
 }
 
@@ -179,4 +179,34 @@ async fn an_all_zeros_uuid_from_login_is_a_rejected_login() {
         assert_eq!(auth, 1, "{endpoint:?}");
         assert!(login <= 1 && read == 0, "{endpoint:?}");
     }
+}
+
+#[actix_web::test]
+async fn a_rejected_login_is_not_retried_when_the_feed_restarts_after_idling() {
+    let app = spawn(Options {
+        clock: Clock::scaled(100.0),
+        accounts: |url| {
+            vec![account(
+                "alice",
+                Login::Username(ALICE_USER.into()),
+                "wrong-password",
+                url,
+            )]
+        },
+        configure: |settings| settings.feed.idle_after = Duration::from_secs(60),
+        ..Options::default()
+    })
+    .await;
+    app.get("/readings")
+        .await
+        .assert_problem(502, "upstream_auth_failed");
+    // 2 simulated minutes: the feed stops for want of clients, then a client comes back.
+    app.sleep(Duration::from_secs(120)).await;
+    assert_eq!(app.account_view("alice").await["watched"], false);
+
+    app.get("/readings")
+        .await
+        .assert_problem(502, "upstream_auth_failed");
+
+    assert_eq!(app.calls(), (1, 0, 0), "the circuit outlives the feed");
 }

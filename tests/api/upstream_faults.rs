@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
 use crate::helpers::{account, spawn, Options, ALICE_PASSWORD, ALICE_USER};
@@ -42,7 +43,7 @@ async fn upstream_faults_map_to_the_right_5xx_and_the_service_recovers() {
     ];
     for (kind, status, code) in cases {
         let app = spawn(Options {
-            timeout: Duration::from_secs(1),
+            configure: |settings| settings.feed.deadline = Duration::from_secs(1),
             ..Options::default()
         })
         .await;
@@ -60,10 +61,11 @@ async fn upstream_faults_map_to_the_right_5xx_and_the_service_recovers() {
             "{label}"
         );
         assert_eq!(app.calls().2, 1, "{label}");
+        app.until_published("alice", 2).await;
         assert_eq!(
             app.get("/readings/current").await.status,
             200,
-            "{label}: recovers"
+            "{label}: recovers at the next refresh"
         );
     }
 }
@@ -234,8 +236,9 @@ async fn unreadable_bodies_fail_the_read_and_are_never_served() {
             .assert_problem(want_status, want_code);
 
         assert_eq!(app.calls().2, 1, "{label}");
+        app.until_published("alice", 2).await;
         let after = app.get("/readings/current").await;
-        assert_eq!(after.status, 200, "{label}: serves afterwards");
+        assert_eq!(after.status, 200, "{label}: serves after the next refresh");
     }
 }
 
@@ -294,13 +297,13 @@ async fn a_gap_in_the_trace_stays_a_gap_and_current_follows_the_newest_reading()
 #[actix_web::test]
 async fn when_share_goes_away_the_last_good_day_is_served_stale() {
     let mut app = spawn(Options {
-        ttl: Duration::from_secs(1),
+        clock: Clock::scaled(100.0),
         ..Options::default()
     })
     .await;
     assert_eq!(app.get("/readings/current").await.status, 200);
     app.stop_simulator().await;
-    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    app.until_published("alice", 2).await;
 
     let current = app.get("/readings/current").await;
 
