@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
+use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{
     Endpoint, Fault, FaultKind, SimAccount, Simulator, SimulatorConfig, DEMO_ACCOUNT_ID,
     DEMO_PASSWORD, DEMO_USERNAME,
@@ -69,9 +70,13 @@ fn config() -> SimulatorConfig {
 }
 
 async fn spawn() -> TestSim {
+    spawn_with(config()).await
+}
+
+async fn spawn_with(config: SimulatorConfig) -> TestSim {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let sim = Simulator::start(config(), listener).unwrap();
+    let sim = Simulator::start(config, listener).unwrap();
     let base = sim.base_url();
     let root = format!("http://{}", sim.addr());
     assert_eq!(base, format!("{root}/ShareWebServices/Services/"));
@@ -354,6 +359,70 @@ async fn expired_sessions_answer_session_not_valid_until_a_new_login() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(t.read(&fresh, 10, 1).await.code(), "SessionNotValid");
+}
+
+#[actix_web::test]
+async fn on_a_scaled_clock_a_session_expires_after_its_simulated_lifetime() {
+    // One simulated minute at 60× lasts one real second.
+    let mut config = config();
+    config.clock = Clock::scaled(60.0);
+    config.session_lifetime_minutes = 1;
+    let t = spawn_with(config).await;
+    let started = Instant::now();
+    let session = t.session().await;
+    assert_eq!(t.read(&session, 10, 1).await.status, StatusCode::OK);
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "too slow to check"
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(1100).saturating_sub(started.elapsed())).await;
+    assert_eq!(t.read(&session, 10, 1).await.code(), "SessionNotValid");
+    let fresh = t.session().await;
+    assert_eq!(t.read(&fresh, 10, 1).await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn on_a_scaled_clock_a_lockout_ends_after_its_simulated_minutes() {
+    // 3 failures lock the account for 1 simulated minute: one real second at 60×.
+    let mut config = config();
+    config.clock = Clock::scaled(60.0);
+    config.lockout_minutes = 1;
+    let t = spawn_with(config).await;
+    for _ in 0..3 {
+        t.login(json!(DEMO_ACCOUNT_ID), "wrong").await;
+    }
+    let locked_at = Instant::now();
+    let locked = "SSO_AuthenticateMaxAttemptsExceeed";
+    assert_eq!(
+        t.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await.code(),
+        locked
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(1100).saturating_sub(locked_at.elapsed()))
+        .await;
+    assert_eq!(
+        t.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn read_times_follow_the_clock() {
+    let mut config = config();
+    config.clock = Clock::scaled(1000.0);
+    let clock = config.clock;
+    let t = spawn_with(config).await;
+    // 400 real ms at 1000× are 400 simulated seconds: the newest reading lies in the
+    // system clock's future.
+    actix_web::rt::time::sleep(Duration::from_millis(400)).await;
+    let session = t.session().await;
+    let newest = date_ms(
+        t.read(&session, 10, 1).await.json()[0]["WT"]
+            .as_str()
+            .unwrap(),
+    );
+    let now = clock.now().timestamp_millis();
+    assert!(newest <= now && newest > now - 300_400, "{newest} vs {now}");
+    assert!(newest > chrono::Utc::now().timestamp_millis());
 }
 
 #[actix_web::test]

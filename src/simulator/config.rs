@@ -3,6 +3,8 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::clock::Clock;
+
 /// Username of the built-in demo account.
 pub const DEMO_USERNAME: &str = "demo@example.com";
 /// Password of the built-in demo account.
@@ -26,6 +28,10 @@ pub struct SimulatorConfig {
     pub lockout_after_failures: u32,
     /// How long a lockout lasts.
     pub lockout_minutes: u32,
+    /// Where "now" comes from: reading times, session lifetimes and lockouts all follow it
+    /// (durations are simulated minutes). Give the proxy under test the same value.
+    /// Not in the TOML file (the `share-simulator` binary has `--speed`).
+    pub clock: Clock,
 }
 
 /// One simulated Dexcom publisher account (its `Debug` output hides the password).
@@ -93,6 +99,7 @@ impl SimulatorConfig {
             session_lifetime_minutes: DEFAULT_SESSION_LIFETIME_MINUTES,
             lockout_after_failures: DEFAULT_LOCKOUT_AFTER_FAILURES,
             lockout_minutes: DEFAULT_LOCKOUT_MINUTES,
+            clock: Clock::system(),
         }
     }
 
@@ -197,6 +204,7 @@ pub fn parse_config_file(s: &str) -> Result<ConfigFile, String> {
             .lockout_after_failures
             .unwrap_or(DEFAULT_LOCKOUT_AFTER_FAILURES),
         lockout_minutes: raw.lockout_minutes.unwrap_or(DEFAULT_LOCKOUT_MINUTES),
+        clock: Clock::system(),
     };
     simulator.validate()?;
     Ok(ConfigFile {

@@ -25,6 +25,7 @@ pub mod envelope;
 pub mod faults;
 mod response;
 mod server;
+mod sessions;
 mod share;
 pub mod state;
 pub mod trace;

@@ -1,10 +1,8 @@
 //! The three Share endpoints, answering as Dexcom's servers do.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -71,7 +69,7 @@ pub async fn authenticate(state: web::Data<SimState>, body: web::Bytes) -> HttpR
         Err(msg) => return error_response("InvalidArgument", Some(&msg), &ctx, true),
     };
     let account = state.find_by_name(&name);
-    match state.check_password(account, &password, Instant::now()) {
+    match state.check_password(account, &password, state.clock().tick()) {
         Ok(i) => {
             log::info!("authenticate {name}: ok");
             json_ok(uuid_json(&state.account(i).account_id), true)
@@ -165,7 +163,7 @@ pub async fn login_by_id(state: web::Data<SimState>, body: web::Bytes) -> HttpRe
         Ok(p) => p,
         Err(msg) => return error_response("InvalidArgument", Some(&msg), &ctx, true),
     };
-    let now = Instant::now();
+    let now = state.clock().tick();
     match state.check_password(state.find_by_id(&account_id), password, now) {
         Ok(i) => {
             let session = state.create_session(i, now);
@@ -214,7 +212,7 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
         // Dexcom answers the all-zeros session with an empty, non-JSON body.
         return HttpResponse::Ok().content_type("application/json").finish();
     }
-    let index = match state.session_account(&session, Instant::now()) {
+    let index = match state.session_account(&session, state.clock().tick()) {
         Ok(i) => i,
         Err(SessionError::NotFound) => {
             log::info!("read: unknown session");
@@ -226,7 +224,7 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
         }
     };
     let account = state.account(index);
-    let now_ms = Utc::now().timestamp_millis();
+    let now_ms = state.clock().now().timestamp_millis();
     let readings = if minutes <= 0 || max_count <= 0 {
         Vec::new()
     } else {

@@ -1,52 +1,22 @@
 //! Shared simulator state (sessions, lockouts, counters, faults) and the
 //! [`SimControl`] handle that tests and the control endpoints use.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use uuid::Uuid;
 
 use super::config::{SimAccount, SimulatorConfig};
 use super::faults::{Endpoint, Fault, FaultKind, FaultQueue};
-
-/// Why a login was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LoginError {
-    /// Unknown account or wrong password (`AccountPasswordInvalid`).
-    BadCredentials,
-    /// Too many failures (`SSO_AuthenticateMaxAttemptsExceeed`).
-    LockedOut,
-}
-
-/// Why a session id was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SessionError {
-    /// Never issued (or forgotten by a reset): `SessionIdNotFound`.
-    NotFound,
-    /// Expired or revoked: `SessionNotValid`.
-    NotValid,
-}
-
-#[derive(Debug)]
-struct Session {
-    account: usize,
-    created: Instant,
-    revoked: bool,
-}
-
-#[derive(Debug, Default)]
-struct Lock {
-    failures: u32,
-    until: Option<Instant>,
-}
+pub use super::sessions::{LoginError, SessionError};
+use super::sessions::{Policy, Sessions};
+use crate::clock::{Clock, Tick};
 
 #[derive(Debug, Default)]
 struct Inner {
     calls: [u64; 3],
     faults: FaultQueue,
-    sessions: HashMap<Uuid, Session>,
-    locks: HashMap<usize, Lock>,
+    sessions: Sessions,
     signal_loss_minutes: u32,
 }
 
@@ -57,6 +27,7 @@ const ISSUED_KEPT: usize = 10_000;
 #[derive(Debug)]
 pub struct SimState {
     config: SimulatorConfig,
+    policy: Policy,
     inner: Mutex<Inner>,
     // Outside `Inner` so that a reset does not forget them: tests look for them in logs.
     issued: Mutex<Vec<Uuid>>,
@@ -65,8 +36,15 @@ pub struct SimState {
 impl SimState {
     /// Fresh state for a config.
     pub fn new(config: SimulatorConfig) -> Self {
+        let minutes = |m: u32| Duration::from_secs(u64::from(m) * 60);
+        let policy = Policy {
+            lifetime: minutes(config.session_lifetime_minutes),
+            lockout_after: config.lockout_after_failures,
+            lockout: minutes(config.lockout_minutes),
+        };
         SimState {
             config,
+            policy,
             inner: Mutex::new(Inner::default()),
             issued: Mutex::new(Vec::new()),
         }
@@ -76,6 +54,11 @@ impl SimState {
         // A panic while holding the lock cannot leave Inner half-updated in a
         // way that matters for a simulator, so recover from poisoning.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The clock every simulated time comes from.
+    pub fn clock(&self) -> Clock {
+        self.config.clock
     }
 
     /// The account at an index returned by the login/session methods.
@@ -111,49 +94,21 @@ impl SimState {
         &self,
         account: Option<usize>,
         password: &str,
-        now: Instant,
+        now: Tick,
     ) -> Result<usize, LoginError> {
         let Some(index) = account else {
             return Err(LoginError::BadCredentials);
         };
-        let threshold = self.config.lockout_after_failures;
-        let lockout = Duration::from_secs(u64::from(self.config.lockout_minutes) * 60);
-        let mut inner = self.lock();
-        let lock = inner.locks.entry(index).or_default();
-        match lock.until {
-            Some(until) if until > now => return Err(LoginError::LockedOut),
-            Some(_) => *lock = Lock::default(),
-            None => {}
-        }
-        if self.config.accounts[index].password == password {
-            lock.failures = 0;
-            return Ok(index);
-        }
-        lock.failures += 1;
-        if threshold > 0 && lock.failures >= threshold {
-            lock.until = Some(now + lockout);
-        }
-        Err(LoginError::BadCredentials)
+        let password_ok = self.config.accounts[index].password == password;
+        self.lock()
+            .sessions
+            .check_password(index, password_ok, now, &self.policy)
     }
 
     /// Issues a fresh random session for an account.
-    pub fn create_session(&self, account: usize, now: Instant) -> Uuid {
+    pub fn create_session(&self, account: usize, now: Tick) -> Uuid {
         let id = Uuid::new_v4();
-        let keep_for = self.lifetime() * 2;
-        let mut inner = self.lock();
-        // Forget long-dead sessions so a long run does not grow without bound.
-        inner
-            .sessions
-            .retain(|_, s| now.saturating_duration_since(s.created) < keep_for);
-        inner.sessions.insert(
-            id,
-            Session {
-                account,
-                created: now,
-                revoked: false,
-            },
-        );
-        drop(inner);
+        self.lock().sessions.create(id, account, now, &self.policy);
         let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
         if issued.len() == ISSUED_KEPT {
             issued.remove(0);
@@ -162,19 +117,9 @@ impl SimState {
         id
     }
 
-    fn lifetime(&self) -> Duration {
-        Duration::from_secs(u64::from(self.config.session_lifetime_minutes) * 60)
-    }
-
     /// The account behind a session id, if the session is alive.
-    pub fn session_account(&self, id: &Uuid, now: Instant) -> Result<usize, SessionError> {
-        let lifetime = self.lifetime();
-        let inner = self.lock();
-        let s = inner.sessions.get(id).ok_or(SessionError::NotFound)?;
-        if s.revoked || now.saturating_duration_since(s.created) >= lifetime {
-            return Err(SessionError::NotValid);
-        }
-        Ok(s.account)
+    pub fn session_account(&self, id: &Uuid, now: Tick) -> Result<usize, SessionError> {
+        self.lock().sessions.account(id, now, &self.policy)
     }
 
     /// Minutes of withheld recent readings.
@@ -216,9 +161,7 @@ impl SimControl {
 
     /// Marks every current session expired: its next read → `SessionNotValid`.
     pub fn expire_sessions(&self) {
-        for s in self.state.lock().sessions.values_mut() {
-            s.revoked = true;
-        }
+        self.state.lock().sessions.revoke_all();
     }
 
     /// Queues a fault (see [`Fault`] for the semantics). Faults that can
@@ -256,18 +199,14 @@ mod tests {
     }
 
     #[test]
-    fn sessions_expire_after_their_lifetime() {
+    fn sessions_follow_the_configured_lifetime() {
         let s = state(5);
-        let t0 = Instant::now();
+        let t0 = s.clock().tick();
         let id = s.create_session(0, t0);
         assert_eq!(s.session_account(&id, t0 + Duration::from_secs(599)), Ok(0));
         assert_eq!(
             s.session_account(&id, t0 + Duration::from_secs(600)),
             Err(SessionError::NotValid)
-        );
-        assert_eq!(
-            s.session_account(&Uuid::new_v4(), t0),
-            Err(SessionError::NotFound)
         );
     }
 
@@ -275,7 +214,7 @@ mod tests {
     fn expire_and_reset() {
         let s = state(5);
         let control = SimControl::new(s.clone());
-        let t0 = Instant::now();
+        let t0 = s.clock().tick();
         let id = s.create_session(0, t0);
         control.expire_sessions();
         assert_eq!(s.session_account(&id, t0), Err(SessionError::NotValid));
@@ -285,9 +224,9 @@ mod tests {
     }
 
     #[test]
-    fn lockout_after_failures_then_release() {
+    fn lockout_follows_the_configured_policy() {
         let s = state(3);
-        let t0 = Instant::now();
+        let t0 = s.clock().tick();
         for _ in 0..3 {
             assert_eq!(
                 s.check_password(Some(0), "nope", t0),
@@ -300,20 +239,6 @@ mod tests {
         );
         let later = t0 + Duration::from_secs(15 * 60);
         assert_eq!(s.check_password(Some(0), "demo-password", later), Ok(0));
-    }
-
-    #[test]
-    fn success_resets_the_failure_count() {
-        let s = state(3);
-        let t0 = Instant::now();
-        for _ in 0..2 {
-            let _ = s.check_password(Some(0), "nope", t0);
-        }
-        assert_eq!(s.check_password(Some(0), "demo-password", t0), Ok(0));
-        for _ in 0..2 {
-            let _ = s.check_password(Some(0), "nope", t0);
-        }
-        assert_eq!(s.check_password(Some(0), "demo-password", t0), Ok(0));
         assert_eq!(
             s.check_password(None, "demo-password", t0),
             Err(LoginError::BadCredentials)
