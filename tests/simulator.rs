@@ -426,6 +426,38 @@ async fn read_times_follow_the_clock() {
 }
 
 #[actix_web::test]
+async fn an_anchored_phase_makes_the_newest_reading_that_old_at_start() {
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(60);
+    let t = spawn_with(config).await;
+    for (id, password) in [
+        (DEMO_ACCOUNT_ID, DEMO_PASSWORD),
+        (LEGACY_ACCOUNT_ID, "legacy-pw"),
+        (INDIA_ACCOUNT_ID, "india-pw"),
+    ] {
+        let session = t.login(json!(id), password).await.json();
+        let r = t.read(session.as_str().unwrap(), 10, 3).await.json();
+        let newest = date_ms(r[0]["WT"].as_str().unwrap().trim_matches('/'));
+        let age = chrono::Utc::now().timestamp_millis() - newest;
+        assert!((59_500..=60_500).contains(&age), "{id}: {age} ms");
+        let previous = date_ms(r[1]["WT"].as_str().unwrap().trim_matches('/'));
+        assert!((newest - previous - 300_000).abs() <= 800);
+    }
+}
+
+#[actix_web::test]
+async fn a_newest_reading_age_of_five_minutes_or_more_is_refused() {
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(300);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let err = Simulator::start(config, listener).err().unwrap();
+    assert!(
+        err.to_string().contains("newest_reading_age_seconds"),
+        "{err}"
+    );
+}
+
+#[actix_web::test]
 async fn lockout_after_consecutive_failures_even_with_the_right_password() {
     let t = spawn().await;
     assert_eq!(

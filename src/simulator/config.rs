@@ -32,6 +32,11 @@ pub struct SimulatorConfig {
     /// (durations are simulated minutes). Give the proxy under test the same value.
     /// Not in the TOML file (the `share-simulator` binary has `--speed`).
     pub clock: Clock,
+    /// When set (0..=299), each account's trace is placed so that at start (`clock.now()`)
+    /// its newest reading time is exactly this many seconds old; the next reading is then
+    /// 300 − age seconds away. `None`: a fixed per-account phase derived from the seed.
+    /// Not in the TOML file.
+    pub newest_reading_age_seconds: Option<u32>,
 }
 
 /// One simulated Dexcom publisher account (its `Debug` output hides the password).
@@ -100,6 +105,7 @@ impl SimulatorConfig {
             lockout_after_failures: DEFAULT_LOCKOUT_AFTER_FAILURES,
             lockout_minutes: DEFAULT_LOCKOUT_MINUTES,
             clock: Clock::system(),
+            newest_reading_age_seconds: None,
         }
     }
 
@@ -110,13 +116,19 @@ impl SimulatorConfig {
     }
 
     /// Checks cross-field rules: at least one account, unique usernames and
-    /// ids, no all-zeros id, non-empty passwords, offsets within ±14 h.
+    /// ids, no all-zeros id, non-empty passwords, offsets within ±14 h, a newest
+    /// reading age below 5 minutes.
     pub fn validate(&self) -> Result<(), String> {
         if self.accounts.is_empty() {
             return Err("at least one [[accounts]] entry is required".into());
         }
         if self.session_lifetime_minutes == 0 {
             return Err("session_lifetime_minutes must be at least 1".into());
+        }
+        if self.newest_reading_age_seconds.is_some_and(|a| a >= 300) {
+            return Err(
+                "newest_reading_age_seconds must be below 300 (one reading per 5 minutes)".into(),
+            );
         }
         for (i, a) in self.accounts.iter().enumerate() {
             if a.username.is_empty() || a.password.is_empty() {
@@ -205,6 +217,7 @@ pub fn parse_config_file(s: &str) -> Result<ConfigFile, String> {
             .unwrap_or(DEFAULT_LOCKOUT_AFTER_FAILURES),
         lockout_minutes: raw.lockout_minutes.unwrap_or(DEFAULT_LOCKOUT_MINUTES),
         clock: Clock::system(),
+        newest_reading_age_seconds: None,
     };
     simulator.validate()?;
     Ok(ConfigFile {
@@ -290,5 +303,18 @@ utc_offset_minutes = 330
         demo.validate().unwrap();
         assert_eq!(demo.accounts[0].account_id.to_string(), DEMO_ACCOUNT_ID);
         assert_eq!(demo.accounts[0].utc_offset_minutes, -240);
+        assert_eq!(demo.newest_reading_age_seconds, None);
+    }
+
+    #[test]
+    fn newest_reading_age_is_below_five_minutes() {
+        let mut c = SimulatorConfig::demo();
+        c.newest_reading_age_seconds = Some(299);
+        c.validate().unwrap();
+        c.newest_reading_age_seconds = Some(300);
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .contains("newest_reading_age_seconds"));
     }
 }

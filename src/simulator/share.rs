@@ -10,7 +10,6 @@ use super::envelope::{ErrorContext, LOCKOUT_CODE};
 use super::faults::Endpoint;
 use super::response::{apply_fault, bad_request, error_response, json_ok};
 use super::state::{LoginError, SessionError, SimState};
-use super::trace::Trace;
 use super::wire::{records_json, uuid_json};
 
 /// Largest `maxCount` served (~35 days of readings); bounds the work per request.
@@ -228,7 +227,7 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
     let readings = if minutes <= 0 || max_count <= 0 {
         Vec::new()
     } else {
-        let trace = Trace::new(account.seed, account.utc_offset_minutes);
+        let trace = state.trace(index);
         let newest = now_ms - i64::from(state.signal_loss_minutes()) * 60_000;
         let oldest_exclusive = now_ms.saturating_sub(minutes.saturating_mul(60_000));
         let count = max_count.min(MAX_COUNT_CAP) as usize;

@@ -10,6 +10,7 @@ use super::config::{SimAccount, SimulatorConfig};
 use super::faults::{Endpoint, Fault, FaultKind, FaultQueue};
 pub use super::sessions::{LoginError, SessionError};
 use super::sessions::{Policy, Sessions};
+use super::trace::Trace;
 use crate::clock::{Clock, Tick};
 
 #[derive(Debug, Default)]
@@ -28,13 +29,15 @@ const ISSUED_KEPT: usize = 10_000;
 pub struct SimState {
     config: SimulatorConfig,
     policy: Policy,
+    /// One per account, phases decided at start.
+    traces: Vec<Trace>,
     inner: Mutex<Inner>,
     // Outside `Inner` so that a reset does not forget them: tests look for them in logs.
     issued: Mutex<Vec<Uuid>>,
 }
 
 impl SimState {
-    /// Fresh state for a config.
+    /// Fresh state for a config; anchored traces are placed at `config.clock.now()`.
     pub fn new(config: SimulatorConfig) -> Self {
         let minutes = |m: u32| Duration::from_secs(u64::from(m) * 60);
         let policy = Policy {
@@ -42,9 +45,23 @@ impl SimState {
             lockout_after: config.lockout_after_failures,
             lockout: minutes(config.lockout_minutes),
         };
+        let start_ms = config.clock.now().timestamp_millis();
+        let traces = config
+            .accounts
+            .iter()
+            .map(|a| match config.newest_reading_age_seconds {
+                Some(age) => Trace::anchored(
+                    a.seed,
+                    a.utc_offset_minutes,
+                    start_ms - i64::from(age) * 1000,
+                ),
+                None => Trace::new(a.seed, a.utc_offset_minutes),
+            })
+            .collect();
         SimState {
             config,
             policy,
+            traces,
             inner: Mutex::new(Inner::default()),
             issued: Mutex::new(Vec::new()),
         }
@@ -64,6 +81,11 @@ impl SimState {
     /// The account at an index returned by the login/session methods.
     pub fn account(&self, index: usize) -> &SimAccount {
         &self.config.accounts[index]
+    }
+
+    /// The trace of the account at an index.
+    pub fn trace(&self, index: usize) -> &Trace {
+        &self.traces[index]
     }
 
     /// Index of the account with this username (case-insensitive).
