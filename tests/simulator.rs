@@ -457,6 +457,115 @@ async fn a_newest_reading_age_of_five_minutes_or_more_is_refused() {
     );
 }
 
+/// One read of the newest reading: when it was sent and answered (clock ms), and its time.
+struct Poll {
+    sent: i64,
+    received: i64,
+    newest: Option<i64>,
+}
+
+async fn poll(t: &TestSim, clock: Clock, session: &str) -> Poll {
+    let sent = clock.now().timestamp_millis();
+    let r = t.read(session, 30, 1).await.json();
+    let received = clock.now().timestamp_millis();
+    let newest = r[0]["WT"].as_str().map(date_ms);
+    Poll {
+        sent,
+        received,
+        newest,
+    }
+}
+
+#[actix_web::test]
+async fn with_an_upload_lag_a_reading_appears_only_that_long_after_its_time() {
+    // At 100× the 20 s lag lasts 200 real ms; the newest reading is taken at start.
+    let mut config = config();
+    config.clock = Clock::scaled(100.0);
+    config.upload_lag_seconds = 20;
+    config.newest_reading_age_seconds = Some(0);
+    let clock = config.clock;
+    let before = clock.now().timestamp_millis();
+    let t = spawn_with(config).await;
+    let after = clock.now().timestamp_millis();
+    let session = t.session().await;
+    let mut polls = Vec::new();
+    while clock.now().timestamp_millis() < after + 40_000 {
+        polls.push(poll(&t, clock, &session).await);
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    let anchor = polls.last().unwrap().newest.unwrap();
+    assert!(
+        (before..=after).contains(&anchor),
+        "{before} {anchor} {after}"
+    );
+    let first = &polls[0];
+    assert!(first.received < anchor + 20_000, "too slow to check");
+    let previous = first.newest.unwrap();
+    assert!((anchor - previous - 300_000).abs() <= 800);
+    for p in &polls {
+        let newest = p.newest.unwrap();
+        assert!(newest + 20_000 <= p.received, "seen before its upload");
+        if p.sent >= anchor + 20_000 {
+            assert_eq!(newest, anchor, "not seen once uploaded");
+        } else if p.received < anchor + 20_000 {
+            assert_eq!(newest, previous);
+        }
+    }
+    assert_eq!(
+        t.sim.control().newest_visible(0),
+        Some((anchor, anchor + 20_000))
+    );
+    assert_eq!(t.sim.control().newest_visible(3), None);
+}
+
+#[actix_web::test]
+async fn upload_jitter_is_per_reading_within_bounds_and_deterministic() {
+    // At 1000× a reading falls due every 300 real ms.
+    let mut config = config();
+    config.clock = Clock::scaled(1000.0);
+    config.upload_lag_seconds = 20;
+    config.upload_lag_jitter_seconds = 30;
+    let clock = config.clock;
+    let twin = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Simulator::start(config.clone(), listener).unwrap()
+    };
+    let t = spawn_with(config).await;
+    let session = t.session().await;
+    let control = t.sim.control();
+    let end = clock.now().timestamp_millis() + 1_800_000;
+    let mut polls: Vec<Poll> = Vec::new();
+    let mut uploads: Vec<(i64, i64)> = Vec::new();
+    while clock.now().timestamp_millis() < end {
+        let p = poll(&t, clock, &session).await;
+        let (time, visible_at) = control.newest_visible(0).unwrap();
+        if let Some((twin_time, twin_visible_at)) = twin.control().newest_visible(0) {
+            if twin_time == time {
+                assert_eq!(
+                    twin_visible_at, visible_at,
+                    "the same slot, the same upload"
+                );
+            }
+        }
+        let delay = visible_at - time;
+        assert!((20_000..=50_000).contains(&delay), "{delay}");
+        if let (Some(last), Some(newest)) = (polls.last(), p.newest) {
+            if last.newest != Some(newest) && newest == time {
+                // First seen in this poll: uploaded after the last poll was sent (it saw
+                // nothing), and by the time this one was answered.
+                assert!(visible_at > last.sent && visible_at <= p.received);
+                uploads.push((time, visible_at));
+            }
+        }
+        polls.push(p);
+        actix_web::rt::time::sleep(Duration::from_millis(3)).await;
+    }
+    assert!(uploads.len() >= 4, "{uploads:?}");
+    let delays: Vec<i64> = uploads.iter().map(|(t, v)| v - t).collect();
+    assert!(delays.windows(2).any(|w| w[0] != w[1]), "{delays:?}");
+    twin.stop().await;
+}
+
 #[actix_web::test]
 async fn lockout_after_consecutive_failures_even_with_the_right_password() {
     let t = spawn().await;

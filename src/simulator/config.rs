@@ -37,6 +37,12 @@ pub struct SimulatorConfig {
     /// 300 − age seconds away. `None`: a fixed per-account phase derived from the seed.
     /// Not in the TOML file.
     pub newest_reading_age_seconds: Option<u32>,
+    /// Seconds between a reading's time and its upload: a read sees a reading only this long
+    /// after it was taken (plus the jitter below). TOML `upload_lag_seconds`, default 0.
+    pub upload_lag_seconds: u32,
+    /// Up to this many more seconds of upload delay, a fixed pseudo-random amount per
+    /// reading (from the seed and the slot). TOML `upload_lag_jitter_seconds`, default 0.
+    pub upload_lag_jitter_seconds: u32,
 }
 
 /// One simulated Dexcom publisher account (its `Debug` output hides the password).
@@ -73,6 +79,8 @@ struct RawFile {
     session_lifetime_minutes: Option<u32>,
     lockout_after_failures: Option<u32>,
     lockout_minutes: Option<u32>,
+    upload_lag_seconds: Option<u32>,
+    upload_lag_jitter_seconds: Option<u32>,
     #[serde(default)]
     accounts: Vec<RawAccount>,
 }
@@ -106,6 +114,8 @@ impl SimulatorConfig {
             lockout_minutes: DEFAULT_LOCKOUT_MINUTES,
             clock: Clock::system(),
             newest_reading_age_seconds: None,
+            upload_lag_seconds: 0,
+            upload_lag_jitter_seconds: 0,
         }
     }
 
@@ -188,7 +198,8 @@ impl SimAccount {
 }
 
 /// Parses the TOML config file: top-level `listen`, `session_lifetime_minutes`,
-/// `lockout_after_failures`, `lockout_minutes` and `[[accounts]]` tables with
+/// `lockout_after_failures`, `lockout_minutes`, `upload_lag_seconds`,
+/// `upload_lag_jitter_seconds` (both default 0) and `[[accounts]]` tables with
 /// `username`, `account_id`, `password`, `utc_offset_minutes` (default 0),
 /// `seed` (default derived from the username) and `legacy_format` (default
 /// false). Unknown keys are rejected with a message naming the key.
@@ -218,6 +229,8 @@ pub fn parse_config_file(s: &str) -> Result<ConfigFile, String> {
         lockout_minutes: raw.lockout_minutes.unwrap_or(DEFAULT_LOCKOUT_MINUTES),
         clock: Clock::system(),
         newest_reading_age_seconds: None,
+        upload_lag_seconds: raw.upload_lag_seconds.unwrap_or(0),
+        upload_lag_jitter_seconds: raw.upload_lag_jitter_seconds.unwrap_or(0),
     };
     simulator.validate()?;
     Ok(ConfigFile {
@@ -274,6 +287,19 @@ utc_offset_minutes = 330
         assert_eq!(c.accounts[0].utc_offset_minutes, 330);
         assert_eq!(c.accounts[0].seed, seed_from_username("A@example.com"));
         assert!(!c.accounts[0].legacy_format);
+        assert_eq!((c.upload_lag_seconds, c.upload_lag_jitter_seconds), (0, 0));
+    }
+
+    #[test]
+    fn parses_the_upload_lag() {
+        let text = format!("upload_lag_seconds = 20\nupload_lag_jitter_seconds = 45\n{ONE}");
+        let c = SimulatorConfig::from_toml_str(&text).unwrap();
+        assert_eq!(
+            (c.upload_lag_seconds, c.upload_lag_jitter_seconds),
+            (20, 45)
+        );
+        let negative = format!("upload_lag_seconds = -1\n{ONE}");
+        assert!(SimulatorConfig::from_toml_str(&negative).is_err());
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod share;
 pub mod state;
 pub mod trace;
 pub mod trend;
+mod upload;
 pub mod wire;
 
 pub use config::{

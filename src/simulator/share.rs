@@ -227,11 +227,9 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
     let readings = if minutes <= 0 || max_count <= 0 {
         Vec::new()
     } else {
-        let trace = state.trace(index);
-        let newest = now_ms - i64::from(state.signal_loss_minutes()) * 60_000;
         let oldest_exclusive = now_ms.saturating_sub(minutes.saturating_mul(60_000));
         let count = max_count.min(MAX_COUNT_CAP) as usize;
-        trace.readings(newest, oldest_exclusive, count)
+        state.visible_readings(index, now_ms, oldest_exclusive, count)
     };
     log::info!("read {}: {} readings", account.username, readings.len());
     let body = records_json(&readings, account.utc_offset_minutes, account.legacy_format);

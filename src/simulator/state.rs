@@ -10,7 +10,8 @@ use super::config::{SimAccount, SimulatorConfig};
 use super::faults::{Endpoint, Fault, FaultKind, FaultQueue};
 pub use super::sessions::{LoginError, SessionError};
 use super::sessions::{Policy, Sessions};
-use super::trace::Trace;
+use super::trace::{Reading, Trace};
+use super::upload::{UploadLag, View};
 use crate::clock::{Clock, Tick};
 
 #[derive(Debug, Default)]
@@ -31,6 +32,7 @@ pub struct SimState {
     policy: Policy,
     /// One per account, phases decided at start.
     traces: Vec<Trace>,
+    upload: UploadLag,
     inner: Mutex<Inner>,
     // Outside `Inner` so that a reset does not forget them: tests look for them in logs.
     issued: Mutex<Vec<Uuid>>,
@@ -58,10 +60,13 @@ impl SimState {
                 None => Trace::new(a.seed, a.utc_offset_minutes),
             })
             .collect();
+        let upload =
+            UploadLag::from_seconds(config.upload_lag_seconds, config.upload_lag_jitter_seconds);
         SimState {
             config,
             policy,
             traces,
+            upload,
             inner: Mutex::new(Inner::default()),
             issued: Mutex::new(Vec::new()),
         }
@@ -144,9 +149,37 @@ impl SimState {
         self.lock().sessions.account(id, now, &self.policy)
     }
 
-    /// Minutes of withheld recent readings.
-    pub fn signal_loss_minutes(&self) -> u32 {
-        self.lock().signal_loss_minutes
+    /// What a read of account `index` at `now_ms` can see (`None`: no such account).
+    fn with_view<R>(&self, index: usize, now_ms: i64, f: impl FnOnce(&View<'_>) -> R) -> Option<R> {
+        let trace = self.traces.get(index)?;
+        let signal_loss_ms = i64::from(self.lock().signal_loss_minutes) * 60_000;
+        let view = View {
+            trace,
+            upload: self.upload,
+            now_ms,
+            signal_loss_ms,
+            hidden: &[],
+        };
+        Some(f(&view))
+    }
+
+    /// The readings of account `index` that a read at `now_ms` sees, newest first, with
+    /// `oldest_exclusive_ms < time`, at most `max_count`: uploaded by now, not withheld by
+    /// signal loss.
+    pub fn visible_readings(
+        &self,
+        index: usize,
+        now_ms: i64,
+        oldest_exclusive_ms: i64,
+        max_count: usize,
+    ) -> Vec<Reading> {
+        self.with_view(index, now_ms, |view| {
+            view.readings(oldest_exclusive_ms, max_count)
+                .into_iter()
+                .map(|(reading, _)| reading)
+                .collect()
+        })
+        .unwrap_or_default()
     }
 }
 
@@ -200,6 +233,17 @@ impl SimControl {
     /// Removes every queued fault.
     pub fn clear_faults(&self) {
         self.state.lock().faults.clear();
+    }
+
+    /// The newest reading of account `account_index` (config order) that a read sees now:
+    /// `(time_ms, visible_at_ms)`, where `visible_at_ms` is the clock time it was uploaded
+    /// (time + upload lag + its jitter). `None` for an unknown index.
+    pub fn newest_visible(&self, account_index: usize) -> Option<(i64, i64)> {
+        let now_ms = self.state.clock().now().timestamp_millis();
+        self.state
+            .with_view(account_index, now_ms, |view| view.newest())
+            .flatten()
+            .map(|(reading, visible_at)| (reading.time_ms, visible_at))
     }
 
     /// Withholds readings newer than `minutes` ago (0 = off).

@@ -81,6 +81,15 @@ impl Trace {
         slot * SLOT_MS + self.phase_ms + self.jitter_ms(slot)
     }
 
+    /// A deterministic per-slot delay in `[0, max_ms]` (from the seed and the slot only): the
+    /// jitter of the slot's upload.
+    pub fn upload_jitter_ms(&self, slot: i64, max_ms: i64) -> i64 {
+        if max_ms <= 0 {
+            return 0;
+        }
+        (self.hash(3, slot) % (max_ms as u64 + 1)) as i64
+    }
+
     /// The newest slot whose reading time is at or before `now_ms`.
     pub fn latest_slot_at(&self, now_ms: i64) -> i64 {
         let mut slot = (now_ms - self.phase_ms).div_euclid(SLOT_MS) + 1;
