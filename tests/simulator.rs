@@ -817,6 +817,86 @@ async fn signal_loss_withholds_recent_readings() {
     );
 }
 
+fn times(reply: &Reply) -> Vec<i64> {
+    let records = reply.json();
+    records
+        .as_array()
+        .unwrap_or_else(|| panic!("{records}"))
+        .iter()
+        .map(|r| date_ms(r["WT"].as_str().unwrap()))
+        .collect()
+}
+
+#[actix_web::test]
+async fn hidden_readings_are_absent_and_do_not_count_toward_max_count() {
+    // The newest reading is a minute old, so none falls due during the test.
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(60);
+    let t = spawn_with(config).await;
+    let session = t.session().await;
+    let all = times(&t.read(&session, 120, 288).await);
+    assert_eq!(all.len(), 24);
+
+    let range = json!({"from_ms": all[5], "to_ms": all[2] + 1});
+    let r = t.control("PUT", "hidden", Some(range)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        times(&t.read(&session, 120, 5).await),
+        [all[0], all[1], all[6], all[7], all[8]]
+    );
+    t.sim.control().hide(all[23], all[20]);
+    let mut expected: Vec<i64> = all.clone();
+    expected.retain(|time| !(all[5]..=all[2]).contains(time) && !(all[23]..all[20]).contains(time));
+    assert_eq!(times(&t.read(&session, 120, 288).await), expected);
+    assert_eq!(
+        t.read(&session, 120, 288)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        17
+    );
+
+    let r = t.control("DELETE", "hidden", None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(times(&t.read(&session, 120, 288).await), all);
+
+    t.sim.control().hide(all[3], all[0] + 1);
+    assert_eq!(times(&t.read(&session, 10, 1).await), [] as [i64; 0]);
+    t.sim.control().show_all();
+    assert_eq!(times(&t.read(&session, 10, 1).await), [all[0]]);
+    t.sim.control().hide(all[3], all[0] + 1);
+    t.sim.control().reset();
+    let session = t.session().await;
+    assert_eq!(
+        times(&t.read(&session, 10, 1).await),
+        [all[0]],
+        "reset shows all"
+    );
+}
+
+#[actix_web::test]
+async fn the_hidden_endpoint_validates_its_body() {
+    let t = spawn().await;
+    for body in [
+        json!({"from_ms": 10, "to_ms": 10}),
+        json!({"from_ms": 11, "to_ms": 10}),
+        json!({"from_ms": 1}),
+        json!({"from_ms": "1", "to_ms": 2}),
+        json!({"from_ms": 1, "to_ms": 2, "colour": 3}),
+        json!([1, 2]),
+    ] {
+        let r = t.control("PUT", "hidden", Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(r.json()["error"].is_string(), "{body}");
+    }
+    let r = t.control("POST", "hidden", None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let r = t.control("GET", "hidden", None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
 #[actix_web::test]
 async fn non_post_methods_are_405_and_the_server_stops() {
     let t = spawn().await;

@@ -4,11 +4,13 @@
 //! |---|---|---|
 //! | `GET /simulator/calls` | – | 200 `{"authenticate":n,"login_by_id":n,"read":n}` |
 //! | `GET /simulator/sessions` | – | 200 `{"issued":["<uuid>",…]}`: every session ID issued |
-//! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss) |
+//! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss, hidden ranges) |
 //! | `POST /simulator/expire-sessions` | – | 204 |
 //! | `POST /simulator/faults` | a [`Fault`](super::Fault) | 204, or 400 `{"error":"…"}` |
 //! | `DELETE /simulator/faults` | – | 204 |
 //! | `PUT /simulator/signal-loss` | `{"minutes":n}` | 204, or 400 `{"error":"…"}` |
+//! | `PUT /simulator/hidden` | `{"from_ms":n,"to_ms":n}` | 204 (hides readings with `from_ms <= time < to_ms` until cleared; ranges add up), or 400 `{"error":"…"}` (bad body, `from_ms >= to_ms`) |
+//! | `DELETE /simulator/hidden` | – | 204 (shows every hidden reading again) |
 //!
 //! Other methods on these paths answer 405 with `Allow`.
 
@@ -24,6 +26,13 @@ use super::state::SimControl;
 #[serde(deny_unknown_fields)]
 struct SignalLoss {
     minutes: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HiddenRange {
+    from_ms: i64,
+    to_ms: i64,
 }
 
 fn bad(message: impl std::fmt::Display) -> HttpResponse {
@@ -79,6 +88,28 @@ async fn signal_loss(control: web::Data<SimControl>, body: web::Bytes) -> HttpRe
     }
 }
 
+async fn hide(control: web::Data<SimControl>, body: web::Bytes) -> HttpResponse {
+    // serde would also take `[from, to]` for the struct; only the documented object counts.
+    let range = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(v @ serde_json::Value::Object(_)) => serde_json::from_value::<HiddenRange>(v),
+        Ok(_) => return bad("expected an object {\"from_ms\":…,\"to_ms\":…}"),
+        Err(e) => Err(e),
+    };
+    match range {
+        Ok(r) if r.from_ms < r.to_ms => {
+            control.hide(r.from_ms, r.to_ms);
+            HttpResponse::NoContent().finish()
+        }
+        Ok(_) => bad("from_ms must be before to_ms"),
+        Err(e) => bad(e),
+    }
+}
+
+async fn show_all(control: web::Data<SimControl>) -> HttpResponse {
+    control.show_all();
+    HttpResponse::NoContent().finish()
+}
+
 async fn method_not_allowed(allow: &'static str) -> HttpResponse {
     HttpResponse::MethodNotAllowed()
         .insert_header((header::ALLOW, allow))
@@ -117,5 +148,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/simulator/signal-loss")
             .route(web::put().to(signal_loss))
             .default_service(web::to(|| method_not_allowed("PUT"))),
+    )
+    .service(
+        web::resource("/simulator/hidden")
+            .route(web::put().to(hide))
+            .route(web::delete().to(show_all))
+            .default_service(web::to(|| method_not_allowed("PUT, DELETE"))),
     );
 }

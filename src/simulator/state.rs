@@ -20,6 +20,8 @@ struct Inner {
     faults: FaultQueue,
     sessions: Sessions,
     signal_loss_minutes: u32,
+    /// `[from_ms, to_ms)` ranges of reading times withheld from every read.
+    hidden: Vec<(i64, i64)>,
 }
 
 /// How many issued session IDs [`SimControl::issued_sessions`] remembers.
@@ -152,20 +154,23 @@ impl SimState {
     /// What a read of account `index` at `now_ms` can see (`None`: no such account).
     fn with_view<R>(&self, index: usize, now_ms: i64, f: impl FnOnce(&View<'_>) -> R) -> Option<R> {
         let trace = self.traces.get(index)?;
-        let signal_loss_ms = i64::from(self.lock().signal_loss_minutes) * 60_000;
+        let (signal_loss_minutes, hidden) = {
+            let inner = self.lock();
+            (inner.signal_loss_minutes, inner.hidden.clone())
+        };
         let view = View {
             trace,
             upload: self.upload,
             now_ms,
-            signal_loss_ms,
-            hidden: &[],
+            signal_loss_ms: i64::from(signal_loss_minutes) * 60_000,
+            hidden: &hidden,
         };
         Some(f(&view))
     }
 
     /// The readings of account `index` that a read at `now_ms` sees, newest first, with
     /// `oldest_exclusive_ms < time`, at most `max_count`: uploaded by now, not withheld by
-    /// signal loss.
+    /// signal loss, not in a hidden range.
     pub fn visible_readings(
         &self,
         index: usize,
@@ -209,7 +214,7 @@ impl SimControl {
             .clone()
     }
 
-    /// Clears counters, faults, sessions, lockouts and signal loss.
+    /// Clears counters, faults, sessions, lockouts, signal loss and hidden ranges.
     pub fn reset(&self) {
         *self.state.lock() = Inner::default();
     }
@@ -244,6 +249,23 @@ impl SimControl {
             .with_view(account_index, now_ms, |view| view.newest())
             .flatten()
             .map(|(reading, visible_at)| (reading.time_ms, visible_at))
+    }
+
+    /// Hides the readings whose time is in `[from_ms, to_ms)` from every read until
+    /// [`show_all`](Self::show_all), as if the phone had not uploaded them yet (a backlog
+    /// uploaded hours late). An empty range (`from_ms >= to_ms`) is ignored.
+    pub fn hide(&self, from_ms: i64, to_ms: i64) {
+        if from_ms >= to_ms {
+            log::warn!("share-simulator: ignoring empty hidden range [{from_ms}, {to_ms})");
+            return;
+        }
+        log::info!("share-simulator: hiding readings in [{from_ms}, {to_ms})");
+        self.state.lock().hidden.push((from_ms, to_ms));
+    }
+
+    /// Shows every hidden reading again.
+    pub fn show_all(&self) {
+        self.state.lock().hidden.clear();
     }
 
     /// Withholds readings newer than `minutes` ago (0 = off).
@@ -309,6 +331,20 @@ mod tests {
             s.check_password(None, "demo-password", t0),
             Err(LoginError::BadCredentials)
         );
+    }
+
+    #[test]
+    fn hidden_ranges_withhold_readings_until_shown_and_empty_ones_are_ignored() {
+        let s = state(5);
+        let control = SimControl::new(s.clone());
+        let now = s.clock().now().timestamp_millis();
+        let day = s.visible_readings(0, now, now - 86_400_000, 288);
+        control.hide(day[0].time_ms, day[0].time_ms);
+        assert_eq!(s.visible_readings(0, now, now - 86_400_000, 288), day);
+        control.hide(day[day.len() - 1].time_ms, day[0].time_ms + 1);
+        assert!(s.visible_readings(0, now, now - 86_400_000, 288).is_empty());
+        control.show_all();
+        assert_eq!(s.visible_readings(0, now, now - 86_400_000, 288), day);
     }
 
     #[test]
