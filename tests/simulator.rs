@@ -9,8 +9,8 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{
-    Endpoint, Fault, FaultKind, SimAccount, Simulator, SimulatorConfig, DEMO_ACCOUNT_ID,
-    DEMO_PASSWORD, DEMO_USERNAME,
+    Endpoint, Fault, FaultKind, ReadRecord, SimAccount, Simulator, SimulatorConfig,
+    DEMO_ACCOUNT_ID, DEMO_PASSWORD, DEMO_USERNAME,
 };
 use serde_json::{json, Value};
 
@@ -895,6 +895,104 @@ async fn the_hidden_endpoint_validates_its_body() {
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     let r = t.control("GET", "hidden", None).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[actix_web::test]
+async fn answered_reads_are_logged_with_what_was_asked_and_sent() {
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(60);
+    let clock = config.clock;
+    let t = spawn_with(config).await;
+    let control = t.sim.control();
+    let session = t.session().await;
+    let before = clock.now().timestamp_millis();
+    let mut sent = Vec::new();
+    for (minutes, max_count, records) in [(1440, 288, 288), (10, 1, 1), (30, 3, 3), (0, 10, 0)] {
+        let r = t.read(&session, minutes, max_count).await;
+        assert_eq!(r.json().as_array().unwrap().len(), records);
+        sent.push((
+            i64::from(minutes),
+            i64::from(max_count),
+            records,
+            r.body.len(),
+        ));
+    }
+    // Not answered with readings: a fault, a malformed request, the zero session.
+    control.inject(Fault {
+        endpoint: Some(Endpoint::Read),
+        kind: FaultKind::MalformedJson,
+        times: Some(1),
+    });
+    t.read(&session, 10, 1).await;
+    t.read("bad-session", 10, 1).await;
+    t.read(ZERO, 10, 1).await;
+    let after = clock.now().timestamp_millis();
+
+    let reads = control.reads();
+    let logged: Vec<(i64, i64, usize, usize)> = reads
+        .iter()
+        .map(|r| (r.minutes, r.max_count, r.records, r.bytes))
+        .collect();
+    assert_eq!(logged, sent);
+    assert_eq!(sent[3].3, 2, "[] is two bytes");
+    assert!(reads.iter().all(|r| (before..=after).contains(&r.at_ms)));
+    assert!(reads.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    let total: usize = sent.iter().map(|s| s.3).sum();
+    assert_eq!(control.read_bytes(), total as u64);
+
+    let r = t.control("GET", "reads", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.json();
+    assert_eq!(body["read_bytes"], json!(total));
+    let over_http: Vec<ReadRecord> = body["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| ReadRecord {
+            at_ms: r["at_ms"].as_i64().unwrap(),
+            minutes: r["minutes"].as_i64().unwrap(),
+            max_count: r["max_count"].as_i64().unwrap(),
+            records: r["records"].as_u64().unwrap() as usize,
+            bytes: r["bytes"].as_u64().unwrap() as usize,
+        })
+        .collect();
+    assert_eq!(over_http, reads);
+    assert_eq!(body["reads"][0].as_object().unwrap().len(), 5);
+
+    t.control("POST", "reset", None).await;
+    assert!(control.reads().is_empty());
+    assert_eq!(control.read_bytes(), 0);
+    assert_eq!(
+        t.control("GET", "reads", None).await.json(),
+        json!({"reads": [], "read_bytes": 0})
+    );
+}
+
+#[actix_web::test]
+async fn newest_visible_names_the_newest_reading_a_read_sees() {
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(60);
+    config.upload_lag_seconds = 10;
+    let t = spawn_with(config).await;
+    let session = t.session().await;
+    let newest = times(&t.read(&session, 10, 1).await)[0];
+    assert_eq!(
+        t.sim.control().newest_visible(0),
+        Some((newest, newest + 10_000))
+    );
+    let r = t.control("GET", "newest-visible", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json(),
+        json!({"time_ms": newest, "visible_at_ms": newest + 10_000})
+    );
+    let india = t.control("GET", "newest-visible?account=2", None).await;
+    assert_eq!(india.status, StatusCode::OK);
+    let r = t.control("GET", "newest-visible?account=3", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].is_string());
+    let r = t.control("GET", "newest-visible?account=x", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
 #[actix_web::test]

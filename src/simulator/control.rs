@@ -4,7 +4,9 @@
 //! |---|---|---|
 //! | `GET /simulator/calls` | – | 200 `{"authenticate":n,"login_by_id":n,"read":n}` |
 //! | `GET /simulator/sessions` | – | 200 `{"issued":["<uuid>",…]}`: every session ID issued |
-//! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss, hidden ranges) |
+//! | `GET /simulator/reads` | – | 200 `{"reads":[{"at_ms":n,"minutes":n,"max_count":n,"records":n,"bytes":n},…],"read_bytes":n}`: the reads answered with readings, oldest first (the newest 10 000), and the body bytes of all of them |
+//! | `GET /simulator/newest-visible?account=i` | – | 200 `{"time_ms":n,"visible_at_ms":n}`: the newest reading a read of account `i` (config order, default 0) sees now and when it was uploaded; 404 `{"error":"…"}` for no such account (or nothing visible) |
+//! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss, hidden ranges, read log) |
 //! | `POST /simulator/expire-sessions` | – | 204 |
 //! | `POST /simulator/faults` | a [`Fault`](super::Fault) | 204, or 400 `{"error":"…"}` |
 //! | `DELETE /simulator/faults` | – | 204 |
@@ -15,7 +17,7 @@
 //! Other methods on these paths answer 405 with `Allow`.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -49,6 +51,36 @@ async fn calls(control: web::Data<SimControl>) -> HttpResponse {
 
 async fn sessions(control: web::Data<SimControl>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "issued": control.issued_sessions() }))
+}
+
+async fn reads(control: web::Data<SimControl>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "reads": control.reads(),
+        "read_bytes": control.read_bytes(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountQuery {
+    #[serde(default)]
+    account: usize,
+}
+
+async fn newest_visible(control: web::Data<SimControl>, req: HttpRequest) -> HttpResponse {
+    let query = match web::Query::<AccountQuery>::from_query(req.query_string()) {
+        Ok(q) => q.into_inner(),
+        Err(e) => return bad(e),
+    };
+    match control.newest_visible(query.account) {
+        Some((time_ms, visible_at_ms)) => HttpResponse::Ok().json(json!({
+            "time_ms": time_ms,
+            "visible_at_ms": visible_at_ms,
+        })),
+        None => HttpResponse::NotFound().json(json!({
+            "error": format!("no visible reading of account {}", query.account),
+        })),
+    }
 }
 
 async fn reset(control: web::Data<SimControl>) -> HttpResponse {
@@ -126,6 +158,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/simulator/sessions")
             .route(web::get().to(sessions))
+            .default_service(web::to(|| method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/simulator/reads")
+            .route(web::get().to(reads))
+            .default_service(web::to(|| method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/simulator/newest-visible")
+            .route(web::get().to(newest_visible))
             .default_service(web::to(|| method_not_allowed("GET"))),
     )
     .service(

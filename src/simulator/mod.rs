@@ -23,6 +23,7 @@ pub mod control;
 mod curve;
 pub mod envelope;
 pub mod faults;
+mod read_log;
 mod response;
 mod server;
 mod sessions;
@@ -39,6 +40,7 @@ pub use config::{
 };
 pub use envelope::LOCKOUT_CODE;
 pub use faults::{Endpoint, Fault, FaultKind};
+pub use read_log::{ReadRecord, READS_KEPT};
 pub use response::BAD_REQUEST_BODY;
 pub use server::{Simulator, SHARE_BASE_PATH};
 pub use state::SimControl;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::envelope::{ErrorContext, LOCKOUT_CODE};
 use super::faults::Endpoint;
+use super::read_log::ReadRecord;
 use super::response::{apply_fault, bad_request, error_response, json_ok};
 use super::state::{LoginError, SessionError, SimState};
 use super::wire::{records_json, uuid_json};
@@ -233,6 +234,13 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
     };
     log::info!("read {}: {} readings", account.username, readings.len());
     let body = records_json(&readings, account.utc_offset_minutes, account.legacy_format);
+    state.record_read(ReadRecord {
+        at_ms: now_ms,
+        minutes,
+        max_count,
+        records: readings.len(),
+        bytes: body.len(),
+    });
     json_ok(body, false)
 }
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::config::{SimAccount, SimulatorConfig};
 use super::faults::{Endpoint, Fault, FaultKind, FaultQueue};
+use super::read_log::{ReadLog, ReadRecord};
 pub use super::sessions::{LoginError, SessionError};
 use super::sessions::{Policy, Sessions};
 use super::trace::{Reading, Trace};
@@ -22,6 +23,7 @@ struct Inner {
     signal_loss_minutes: u32,
     /// `[from_ms, to_ms)` ranges of reading times withheld from every read.
     hidden: Vec<(i64, i64)>,
+    reads: ReadLog,
 }
 
 /// How many issued session IDs [`SimControl::issued_sessions`] remembers.
@@ -151,6 +153,11 @@ impl SimState {
         self.lock().sessions.account(id, now, &self.policy)
     }
 
+    /// Records a read answered with readings.
+    pub fn record_read(&self, read: ReadRecord) {
+        self.lock().reads.push(read);
+    }
+
     /// What a read of account `index` at `now_ms` can see (`None`: no such account).
     fn with_view<R>(&self, index: usize, now_ms: i64, f: impl FnOnce(&View<'_>) -> R) -> Option<R> {
         let trace = self.traces.get(index)?;
@@ -214,7 +221,20 @@ impl SimControl {
             .clone()
     }
 
-    /// Clears counters, faults, sessions, lockouts, signal loss and hidden ranges.
+    /// Reads answered with readings since start or reset, oldest first (the newest
+    /// [`READS_KEPT`](super::READS_KEPT)).
+    pub fn reads(&self) -> Vec<ReadRecord> {
+        self.state.lock().reads.reads()
+    }
+
+    /// Total body bytes of the reads answered with readings since start or reset (also
+    /// those [`reads`](Self::reads) no longer keeps).
+    pub fn read_bytes(&self) -> u64 {
+        self.state.lock().reads.bytes()
+    }
+
+    /// Clears counters, faults, sessions, lockouts, signal loss, hidden ranges and the
+    /// read log.
     pub fn reset(&self) {
         *self.state.lock() = Inner::default();
     }
@@ -242,7 +262,8 @@ impl SimControl {
 
     /// The newest reading of account `account_index` (config order) that a read sees now:
     /// `(time_ms, visible_at_ms)`, where `visible_at_ms` is the clock time it was uploaded
-    /// (time + upload lag + its jitter). `None` for an unknown index.
+    /// (time + upload lag + its jitter). `None` for an unknown index, or when every reading
+    /// is withheld.
     pub fn newest_visible(&self, account_index: usize) -> Option<(i64, i64)> {
         let now_ms = self.state.clock().now().timestamp_millis();
         self.state
