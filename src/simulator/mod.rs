@@ -23,6 +23,7 @@ pub mod control;
 mod curve;
 pub mod envelope;
 pub mod faults;
+mod handle;
 mod read_log;
 mod response;
 mod server;

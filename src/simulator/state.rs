@@ -1,13 +1,15 @@
-//! Shared simulator state (sessions, lockouts, counters, faults) and the
-//! [`SimControl`] handle that tests and the control endpoints use.
+//! Shared simulator state: sessions, lockouts, counters, faults, the traces and what a
+//! read can see. [`SimControl`] (in `handle.rs`) is the handle tests and the control
+//! endpoints use.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use uuid::Uuid;
 
 use super::config::{SimAccount, SimulatorConfig};
-use super::faults::{Endpoint, Fault, FaultKind, FaultQueue};
+use super::faults::{Endpoint, FaultKind, FaultQueue};
+pub use super::handle::SimControl;
 use super::read_log::{ReadLog, ReadRecord};
 pub use super::sessions::{LoginError, SessionError};
 use super::sessions::{Policy, Sessions};
@@ -15,18 +17,19 @@ use super::trace::{Reading, Trace};
 use super::upload::{UploadLag, View};
 use crate::clock::{Clock, Tick};
 
+/// Everything a reset clears.
 #[derive(Debug, Default)]
-struct Inner {
-    calls: [u64; 3],
-    faults: FaultQueue,
-    sessions: Sessions,
-    signal_loss_minutes: u32,
+pub(super) struct Inner {
+    pub calls: [u64; 3],
+    pub faults: FaultQueue,
+    pub sessions: Sessions,
+    pub signal_loss_minutes: u32,
     /// `[from_ms, to_ms)` ranges of reading times withheld from every read.
-    hidden: Vec<(i64, i64)>,
-    reads: ReadLog,
+    pub hidden: Vec<(i64, i64)>,
+    pub reads: ReadLog,
 }
 
-/// How many issued session IDs [`SimControl::issued_sessions`] remembers.
+/// How many issued session IDs [`SimControl::issued_sessions`](super::SimControl::issued_sessions) remembers.
 const ISSUED_KEPT: usize = 10_000;
 
 /// State shared by every worker; built once.
@@ -76,7 +79,7 @@ impl SimState {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave Inner half-updated in a
         // way that matters for a simulator, so recover from poisoning.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -136,6 +139,14 @@ impl SimState {
             .check_password(index, password_ok, now, &self.policy)
     }
 
+    /// Every session ID issued so far (the latest 10 000).
+    pub(super) fn issued(&self) -> Vec<Uuid> {
+        self.issued
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Issues a fresh random session for an account.
     pub fn create_session(&self, account: usize, now: Tick) -> Uuid {
         let id = Uuid::new_v4();
@@ -159,7 +170,12 @@ impl SimState {
     }
 
     /// What a read of account `index` at `now_ms` can see (`None`: no such account).
-    fn with_view<R>(&self, index: usize, now_ms: i64, f: impl FnOnce(&View<'_>) -> R) -> Option<R> {
+    pub(super) fn with_view<R>(
+        &self,
+        index: usize,
+        now_ms: i64,
+        f: impl FnOnce(&View<'_>) -> R,
+    ) -> Option<R> {
         let trace = self.traces.get(index)?;
         let (signal_loss_minutes, hidden) = {
             let inner = self.lock();
@@ -195,109 +211,11 @@ impl SimState {
     }
 }
 
-/// Cheap, cloneable handle to a running simulator's knobs.
-#[derive(Clone, Debug)]
-pub struct SimControl {
-    state: Arc<SimState>,
-}
-
-impl SimControl {
-    pub(crate) fn new(state: Arc<SimState>) -> Self {
-        SimControl { state }
-    }
-
-    /// Requests that reached `endpoint` (faulted or not) since start or reset.
-    pub fn calls(&self, endpoint: Endpoint) -> u64 {
-        self.state.lock().calls[endpoint.index()]
-    }
-
-    /// Every session ID issued so far (the latest 10 000), even after a reset: tests check
-    /// that none of them shows up where it must not.
-    pub fn issued_sessions(&self) -> Vec<Uuid> {
-        self.state
-            .issued
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Reads answered with readings since start or reset, oldest first (the newest
-    /// [`READS_KEPT`](super::READS_KEPT)).
-    pub fn reads(&self) -> Vec<ReadRecord> {
-        self.state.lock().reads.reads()
-    }
-
-    /// Total body bytes of the reads answered with readings since start or reset (also
-    /// those [`reads`](Self::reads) no longer keeps).
-    pub fn read_bytes(&self) -> u64 {
-        self.state.lock().reads.bytes()
-    }
-
-    /// Clears counters, faults, sessions, lockouts, signal loss, hidden ranges and the
-    /// read log.
-    pub fn reset(&self) {
-        *self.state.lock() = Inner::default();
-    }
-
-    /// Marks every current session expired: its next read → `SessionNotValid`.
-    pub fn expire_sessions(&self) {
-        self.state.lock().sessions.revoke_all();
-    }
-
-    /// Queues a fault (see [`Fault`] for the semantics). Faults that can
-    /// never fire ([`Fault::validate`]) are ignored with a warning.
-    pub fn inject(&self, fault: Fault) {
-        if let Err(e) = fault.validate() {
-            log::warn!("share-simulator: ignoring fault {fault:?}: {e}");
-            return;
-        }
-        log::info!("share-simulator: fault injected: {fault:?}");
-        self.state.lock().faults.push(fault);
-    }
-
-    /// Removes every queued fault.
-    pub fn clear_faults(&self) {
-        self.state.lock().faults.clear();
-    }
-
-    /// The newest reading of account `account_index` (config order) that a read sees now:
-    /// `(time_ms, visible_at_ms)`, where `visible_at_ms` is the clock time it was uploaded
-    /// (time + upload lag + its jitter). `None` for an unknown index, or when every reading
-    /// is withheld.
-    pub fn newest_visible(&self, account_index: usize) -> Option<(i64, i64)> {
-        let now_ms = self.state.clock().now().timestamp_millis();
-        self.state
-            .with_view(account_index, now_ms, |view| view.newest())
-            .flatten()
-            .map(|(reading, visible_at)| (reading.time_ms, visible_at))
-    }
-
-    /// Hides the readings whose time is in `[from_ms, to_ms)` from every read until
-    /// [`show_all`](Self::show_all), as if the phone had not uploaded them yet (a backlog
-    /// uploaded hours late). An empty range (`from_ms >= to_ms`) is ignored.
-    pub fn hide(&self, from_ms: i64, to_ms: i64) {
-        if from_ms >= to_ms {
-            log::warn!("share-simulator: ignoring empty hidden range [{from_ms}, {to_ms})");
-            return;
-        }
-        log::info!("share-simulator: hiding readings in [{from_ms}, {to_ms})");
-        self.state.lock().hidden.push((from_ms, to_ms));
-    }
-
-    /// Shows every hidden reading again.
-    pub fn show_all(&self) {
-        self.state.lock().hidden.clear();
-    }
-
-    /// Withholds readings newer than `minutes` ago (0 = off).
-    pub fn set_signal_loss_minutes(&self, minutes: u32) {
-        self.state.lock().signal_loss_minutes = minutes;
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     fn state(lockout_after: u32) -> Arc<SimState> {
@@ -320,19 +238,6 @@ mod tests {
     }
 
     #[test]
-    fn expire_and_reset() {
-        let s = state(5);
-        let control = SimControl::new(s.clone());
-        let t0 = s.clock().tick();
-        let id = s.create_session(0, t0);
-        control.expire_sessions();
-        assert_eq!(s.session_account(&id, t0), Err(SessionError::NotValid));
-        control.reset();
-        assert_eq!(s.session_account(&id, t0), Err(SessionError::NotFound));
-        assert_eq!(control.issued_sessions(), [id]);
-    }
-
-    #[test]
     fn lockout_follows_the_configured_policy() {
         let s = state(3);
         let t0 = s.clock().tick();
@@ -352,31 +257,5 @@ mod tests {
             s.check_password(None, "demo-password", t0),
             Err(LoginError::BadCredentials)
         );
-    }
-
-    #[test]
-    fn hidden_ranges_withhold_readings_until_shown_and_empty_ones_are_ignored() {
-        let s = state(5);
-        let control = SimControl::new(s.clone());
-        let now = s.clock().now().timestamp_millis();
-        let day = s.visible_readings(0, now, now - 86_400_000, 288);
-        control.hide(day[0].time_ms, day[0].time_ms);
-        assert_eq!(s.visible_readings(0, now, now - 86_400_000, 288), day);
-        control.hide(day[day.len() - 1].time_ms, day[0].time_ms + 1);
-        assert!(s.visible_readings(0, now, now - 86_400_000, 288).is_empty());
-        control.show_all();
-        assert_eq!(s.visible_readings(0, now, now - 86_400_000, 288), day);
-    }
-
-    #[test]
-    fn arrivals_are_counted_per_endpoint() {
-        let s = state(5);
-        let control = SimControl::new(s.clone());
-        s.arrive(Endpoint::Read);
-        s.arrive(Endpoint::Read);
-        s.arrive(Endpoint::Authenticate);
-        assert_eq!(control.calls(Endpoint::Read), 2);
-        assert_eq!(control.calls(Endpoint::Authenticate), 1);
-        assert_eq!(control.calls(Endpoint::LoginById), 0);
     }
 }
