@@ -8,7 +8,7 @@
 //! | `GET /simulator/newest-visible?account=i` | – | 200 `{"time_ms":n,"visible_at_ms":n}`: the newest reading a read of account `i` (config order, default 0) sees now and when it was uploaded; 404 `{"error":"…"}` for no such account (or nothing visible) |
 //! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss, hidden ranges, read log) |
 //! | `POST /simulator/expire-sessions` | – | 204 |
-//! | `POST /simulator/faults` | a [`Fault`](super::Fault) | 204, or 400 `{"error":"…"}` |
+//! | `POST /simulator/faults` | a [`Fault`] | 204, or 400 `{"error":"…"}` |
 //! | `DELETE /simulator/faults` | – | 204 |
 //! | `PUT /simulator/signal-loss` | `{"minutes":n}` | 204, or 400 `{"error":"…"}` |
 //! | `PUT /simulator/hidden` | `{"from_ms":n,"to_ms":n}` | 204 (hides readings with `from_ms <= time < to_ms` until cleared; ranges add up), or 400 `{"error":"…"}` (bad body, `from_ms >= to_ms`) |
