@@ -423,6 +423,26 @@ async fn read_times_follow_the_clock() {
     let now = clock.now().timestamp_millis();
     assert!(newest <= now && newest > now - 300_400, "{newest} vs {now}");
     assert!(newest > chrono::Utc::now().timestamp_millis());
+
+    // Error envelopes are dated on the same clock.
+    let unknown = "33333333-3333-3333-3333-333333333333";
+    let sub_code = t.read(unknown, 10, 1).await.json()["SubCode"].clone();
+    let thrown = sub_code
+        .as_str()
+        .unwrap()
+        .split("DateThrown=\"")
+        .nth(1)
+        .unwrap()
+        .split('Z')
+        .next()
+        .unwrap()
+        .to_owned();
+    let thrown = chrono::NaiveDateTime::parse_from_str(&thrown, "%Y-%m-%dT%H:%M:%S%.f")
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    let after = clock.now().timestamp_millis();
+    assert!(thrown >= now && thrown <= after, "{now} {thrown} {after}");
 }
 
 #[actix_web::test]

@@ -54,6 +54,7 @@ pub async fn authenticate(state: web::Data<SimState>, body: web::Bytes) -> HttpR
         .and_then(Value::as_str);
     let ctx = ErrorContext {
         account_name: name.map(str::to_owned),
+        at: Some(state.clock().now()),
         ..ErrorContext::default()
     };
     if let Some(resp) = apply_fault(&state, Endpoint::Authenticate, &ctx).await {
@@ -142,6 +143,7 @@ pub async fn login_by_id(state: web::Data<SimState>, body: web::Bytes) -> HttpRe
                     .map(str::to_owned)
                     .unwrap_or_else(|| v.to_string())
             }),
+        at: Some(state.clock().now()),
         ..ErrorContext::default()
     };
     if let Some(resp) = apply_fault(&state, Endpoint::LoginById, &ctx).await {
@@ -194,6 +196,7 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
         .cloned();
     let ctx = ErrorContext {
         session_id: raw_session.clone(),
+        at: Some(state.clock().now()),
         ..ErrorContext::default()
     };
     if let Some(resp) = apply_fault(&state, Endpoint::Read, &ctx).await {
