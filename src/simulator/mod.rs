@@ -31,6 +31,7 @@
 //! surface is described in [`control`].
 
 pub mod config;
+mod config_file;
 pub mod control;
 mod curve;
 pub mod envelope;
