@@ -498,9 +498,9 @@ async fn poll(t: &TestSim, clock: Clock, session: &str) -> Poll {
 
 #[actix_web::test]
 async fn with_an_upload_lag_a_reading_appears_only_that_long_after_its_time() {
-    // At 100× the 20 s lag lasts 200 real ms; the newest reading is taken at start.
+    // At 50× the 20 s lag lasts 400 real ms; the newest reading is taken at start.
     let mut config = config();
-    config.clock = Clock::scaled(100.0);
+    config.clock = Clock::scaled(50.0);
     config.upload_lag_seconds = 20;
     config.newest_reading_age_seconds = Some(0);
     let clock = config.clock;
