@@ -27,8 +27,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Everything here depends only on `crate::simulator`; the HTTP control
-//! surface is described in [`control`].
+//! Everything here depends only on `crate::simulator` and [`crate::clock`]; the HTTP
+//! control surface is described in [`control`].
 
 pub mod config;
 mod config_file;
