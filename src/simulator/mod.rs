@@ -27,8 +27,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Everything here depends only on `crate::simulator` and [`crate::clock`]; the HTTP
-//! control surface is described in [`control`].
+//! Everything here depends only on `crate::simulator`, [`crate::clock`] and the domain
+//! [`Trend`](crate::domain::Trend) (re-exported by [`trend`]); the HTTP control surface is
+//! described in [`control`].
 
 pub mod config;
 mod config_file;
