@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
+use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{
-    Endpoint, Fault, FaultKind, SimAccount, Simulator, SimulatorConfig, DEMO_ACCOUNT_ID,
-    DEMO_PASSWORD, DEMO_USERNAME,
+    Endpoint, Fault, FaultKind, ReadRecord, SimAccount, Simulator, SimulatorConfig,
+    DEMO_ACCOUNT_ID, DEMO_PASSWORD, DEMO_USERNAME,
 };
 use serde_json::{json, Value};
 
@@ -69,9 +70,13 @@ fn config() -> SimulatorConfig {
 }
 
 async fn spawn() -> TestSim {
+    spawn_with(config()).await
+}
+
+async fn spawn_with(config: SimulatorConfig) -> TestSim {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let sim = Simulator::start(config(), listener).unwrap();
+    let sim = Simulator::start(config, listener).unwrap();
     let base = sim.base_url();
     let root = format!("http://{}", sim.addr());
     assert_eq!(base, format!("{root}/ShareWebServices/Services/"));
@@ -357,6 +362,231 @@ async fn expired_sessions_answer_session_not_valid_until_a_new_login() {
 }
 
 #[actix_web::test]
+async fn on_a_scaled_clock_a_session_expires_after_its_simulated_lifetime() {
+    // One simulated minute at 60× lasts one real second.
+    let mut config = config();
+    config.clock = Clock::scaled(60.0);
+    config.session_lifetime_minutes = 1;
+    let t = spawn_with(config).await;
+    let started = Instant::now();
+    let session = t.session().await;
+    assert_eq!(t.read(&session, 10, 1).await.status, StatusCode::OK);
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "too slow to check"
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(1100).saturating_sub(started.elapsed())).await;
+    assert_eq!(t.read(&session, 10, 1).await.code(), "SessionNotValid");
+    let fresh = t.session().await;
+    assert_eq!(t.read(&fresh, 10, 1).await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn on_a_scaled_clock_a_lockout_ends_after_its_simulated_minutes() {
+    // 3 failures lock the account for 1 simulated minute: one real second at 60×.
+    let mut config = config();
+    config.clock = Clock::scaled(60.0);
+    config.lockout_minutes = 1;
+    let t = spawn_with(config).await;
+    for _ in 0..3 {
+        t.login(json!(DEMO_ACCOUNT_ID), "wrong").await;
+    }
+    let locked_at = Instant::now();
+    let locked = "SSO_AuthenticateMaxAttemptsExceeed";
+    assert_eq!(
+        t.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await.code(),
+        locked
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(1100).saturating_sub(locked_at.elapsed()))
+        .await;
+    assert_eq!(
+        t.login(json!(DEMO_ACCOUNT_ID), DEMO_PASSWORD).await.status,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn read_times_follow_the_clock() {
+    let mut config = config();
+    config.clock = Clock::scaled(1000.0);
+    let clock = config.clock;
+    let t = spawn_with(config).await;
+    // 400 real ms at 1000× are 400 simulated seconds: the newest reading lies in the
+    // system clock's future.
+    actix_web::rt::time::sleep(Duration::from_millis(400)).await;
+    let session = t.session().await;
+    let newest = date_ms(
+        t.read(&session, 10, 1).await.json()[0]["WT"]
+            .as_str()
+            .unwrap(),
+    );
+    let now = clock.now().timestamp_millis();
+    assert!(newest <= now && newest > now - 300_400, "{newest} vs {now}");
+    assert!(newest > chrono::Utc::now().timestamp_millis());
+
+    // Error envelopes are dated on the same clock.
+    let unknown = "33333333-3333-3333-3333-333333333333";
+    let sub_code = t.read(unknown, 10, 1).await.json()["SubCode"].clone();
+    let thrown = sub_code
+        .as_str()
+        .unwrap()
+        .split("DateThrown=\"")
+        .nth(1)
+        .unwrap()
+        .split('Z')
+        .next()
+        .unwrap()
+        .to_owned();
+    let thrown = chrono::NaiveDateTime::parse_from_str(&thrown, "%Y-%m-%dT%H:%M:%S%.f")
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    let after = clock.now().timestamp_millis();
+    assert!(thrown >= now && thrown <= after, "{now} {thrown} {after}");
+}
+
+#[actix_web::test]
+async fn an_anchored_phase_makes_the_newest_reading_that_old_at_start() {
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(60);
+    let t = spawn_with(config).await;
+    for (id, password) in [
+        (DEMO_ACCOUNT_ID, DEMO_PASSWORD),
+        (LEGACY_ACCOUNT_ID, "legacy-pw"),
+        (INDIA_ACCOUNT_ID, "india-pw"),
+    ] {
+        let session = t.login(json!(id), password).await.json();
+        let r = t.read(session.as_str().unwrap(), 10, 3).await.json();
+        let newest = date_ms(r[0]["WT"].as_str().unwrap().trim_matches('/'));
+        let age = chrono::Utc::now().timestamp_millis() - newest;
+        assert!((59_500..=60_500).contains(&age), "{id}: {age} ms");
+        let previous = date_ms(r[1]["WT"].as_str().unwrap().trim_matches('/'));
+        assert!((newest - previous - 300_000).abs() <= 800);
+    }
+}
+
+#[actix_web::test]
+async fn a_newest_reading_age_of_five_minutes_or_more_is_refused() {
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(300);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let err = Simulator::start(config, listener).err().unwrap();
+    assert!(
+        err.to_string().contains("newest_reading_age_seconds"),
+        "{err}"
+    );
+}
+
+/// One read of the newest reading: when it was sent and answered (clock ms), and its time.
+struct Poll {
+    sent: i64,
+    received: i64,
+    newest: Option<i64>,
+}
+
+async fn poll(t: &TestSim, clock: Clock, session: &str) -> Poll {
+    let sent = clock.now().timestamp_millis();
+    let r = t.read(session, 30, 1).await.json();
+    let received = clock.now().timestamp_millis();
+    let newest = r[0]["WT"].as_str().map(date_ms);
+    Poll {
+        sent,
+        received,
+        newest,
+    }
+}
+
+#[actix_web::test]
+async fn with_an_upload_lag_a_reading_appears_only_that_long_after_its_time() {
+    // At 50× the 20 s lag lasts 400 real ms; the newest reading is taken at start.
+    let mut config = config();
+    config.clock = Clock::scaled(50.0);
+    config.upload_lag_seconds = 20;
+    config.newest_reading_age_seconds = Some(0);
+    let clock = config.clock;
+    let before = clock.now().timestamp_millis();
+    let t = spawn_with(config).await;
+    let after = clock.now().timestamp_millis();
+    let session = t.session().await;
+    let mut polls = Vec::new();
+    while clock.now().timestamp_millis() < after + 40_000 {
+        polls.push(poll(&t, clock, &session).await);
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    let anchor = polls.last().unwrap().newest.unwrap();
+    assert!(
+        (before..=after).contains(&anchor),
+        "{before} {anchor} {after}"
+    );
+    let first = &polls[0];
+    assert!(first.received < anchor + 20_000, "too slow to check");
+    let previous = first.newest.unwrap();
+    assert!((anchor - previous - 300_000).abs() <= 800);
+    for p in &polls {
+        let newest = p.newest.unwrap();
+        assert!(newest + 20_000 <= p.received, "seen before its upload");
+        if p.sent >= anchor + 20_000 {
+            assert_eq!(newest, anchor, "not seen once uploaded");
+        } else if p.received < anchor + 20_000 {
+            assert_eq!(newest, previous);
+        }
+    }
+    assert_eq!(
+        t.sim.control().newest_visible(0),
+        Some((anchor, anchor + 20_000))
+    );
+    assert_eq!(t.sim.control().newest_visible(3), None);
+}
+
+#[actix_web::test]
+async fn upload_jitter_is_per_reading_within_bounds_and_deterministic() {
+    // At 1000× a reading falls due every 300 real ms.
+    let mut config = config();
+    config.clock = Clock::scaled(1000.0);
+    config.upload_lag_seconds = 20;
+    config.upload_lag_jitter_seconds = 30;
+    let clock = config.clock;
+    let twin = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Simulator::start(config.clone(), listener).unwrap()
+    };
+    let t = spawn_with(config).await;
+    let session = t.session().await;
+    let control = t.sim.control();
+    let end = clock.now().timestamp_millis() + 1_800_000;
+    let mut polls: Vec<Poll> = Vec::new();
+    let mut uploads: Vec<(i64, i64)> = Vec::new();
+    while clock.now().timestamp_millis() < end {
+        let p = poll(&t, clock, &session).await;
+        let (time, visible_at) = control.newest_visible(0).unwrap();
+        if let Some((twin_time, twin_visible_at)) = twin.control().newest_visible(0) {
+            if twin_time == time {
+                assert_eq!(
+                    twin_visible_at, visible_at,
+                    "the same slot, the same upload"
+                );
+            }
+        }
+        let delay = visible_at - time;
+        assert!((20_000..=50_000).contains(&delay), "{delay}");
+        if let (Some(last), Some(newest)) = (polls.last(), p.newest) {
+            if last.newest != Some(newest) && newest == time {
+                // First seen in this poll: uploaded after the last poll was sent (it saw
+                // nothing), and by the time this one was answered.
+                assert!(visible_at > last.sent && visible_at <= p.received);
+                uploads.push((time, visible_at));
+            }
+        }
+        polls.push(p);
+        actix_web::rt::time::sleep(Duration::from_millis(3)).await;
+    }
+    assert!(uploads.len() >= 4, "{uploads:?}");
+    let delays: Vec<i64> = uploads.iter().map(|(t, v)| v - t).collect();
+    assert!(delays.windows(2).any(|w| w[0] != w[1]), "{delays:?}");
+    twin.stop().await;
+}
+
+#[actix_web::test]
 async fn lockout_after_consecutive_failures_even_with_the_right_password() {
     let t = spawn().await;
     assert_eq!(
@@ -605,6 +835,184 @@ async fn signal_loss_withholds_recent_readings() {
             .len(),
         1
     );
+}
+
+fn times(reply: &Reply) -> Vec<i64> {
+    let records = reply.json();
+    records
+        .as_array()
+        .unwrap_or_else(|| panic!("{records}"))
+        .iter()
+        .map(|r| date_ms(r["WT"].as_str().unwrap()))
+        .collect()
+}
+
+#[actix_web::test]
+async fn hidden_readings_are_absent_and_do_not_count_toward_max_count() {
+    // The newest reading is a minute old, so none falls due during the test.
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(60);
+    let t = spawn_with(config).await;
+    let session = t.session().await;
+    let all = times(&t.read(&session, 120, 288).await);
+    assert_eq!(all.len(), 24);
+
+    let range = json!({"from_ms": all[5], "to_ms": all[2] + 1});
+    let r = t.control("PUT", "hidden", Some(range)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        times(&t.read(&session, 120, 5).await),
+        [all[0], all[1], all[6], all[7], all[8]]
+    );
+    t.sim.control().hide(all[23], all[20]);
+    let mut expected: Vec<i64> = all.clone();
+    expected.retain(|time| !(all[5]..=all[2]).contains(time) && !(all[23]..all[20]).contains(time));
+    assert_eq!(times(&t.read(&session, 120, 288).await), expected);
+    assert_eq!(
+        t.read(&session, 120, 288)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        17
+    );
+
+    let r = t.control("DELETE", "hidden", None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(times(&t.read(&session, 120, 288).await), all);
+
+    t.sim.control().hide(all[3], all[0] + 1);
+    assert_eq!(times(&t.read(&session, 10, 1).await), [] as [i64; 0]);
+    t.sim.control().show_all();
+    assert_eq!(times(&t.read(&session, 10, 1).await), [all[0]]);
+    t.sim.control().hide(all[3], all[0] + 1);
+    t.sim.control().reset();
+    let session = t.session().await;
+    assert_eq!(
+        times(&t.read(&session, 10, 1).await),
+        [all[0]],
+        "reset shows all"
+    );
+}
+
+#[actix_web::test]
+async fn the_hidden_endpoint_validates_its_body() {
+    let t = spawn().await;
+    for body in [
+        json!({"from_ms": 10, "to_ms": 10}),
+        json!({"from_ms": 11, "to_ms": 10}),
+        json!({"from_ms": 1}),
+        json!({"from_ms": "1", "to_ms": 2}),
+        json!({"from_ms": 1, "to_ms": 2, "colour": 3}),
+        json!([1, 2]),
+    ] {
+        let r = t.control("PUT", "hidden", Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(r.json()["error"].is_string(), "{body}");
+    }
+    let r = t.control("POST", "hidden", None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let r = t.control("GET", "hidden", None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[actix_web::test]
+async fn answered_reads_are_logged_with_what_was_asked_and_sent() {
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(60);
+    let clock = config.clock;
+    let t = spawn_with(config).await;
+    let control = t.sim.control();
+    let session = t.session().await;
+    let before = clock.now().timestamp_millis();
+    let mut sent = Vec::new();
+    for (minutes, max_count, records) in [(1440, 288, 288), (10, 1, 1), (30, 3, 3), (0, 10, 0)] {
+        let r = t.read(&session, minutes, max_count).await;
+        assert_eq!(r.json().as_array().unwrap().len(), records);
+        sent.push((
+            i64::from(minutes),
+            i64::from(max_count),
+            records,
+            r.body.len(),
+        ));
+    }
+    // Not answered with readings: a fault, a malformed request, the zero session.
+    control.inject(Fault {
+        endpoint: Some(Endpoint::Read),
+        kind: FaultKind::MalformedJson,
+        times: Some(1),
+    });
+    t.read(&session, 10, 1).await;
+    t.read("bad-session", 10, 1).await;
+    t.read(ZERO, 10, 1).await;
+    let after = clock.now().timestamp_millis();
+
+    let reads = control.reads();
+    let logged: Vec<(i64, i64, usize, usize)> = reads
+        .iter()
+        .map(|r| (r.minutes, r.max_count, r.records, r.bytes))
+        .collect();
+    assert_eq!(logged, sent);
+    assert_eq!(sent[3].3, 2, "[] is two bytes");
+    assert!(reads.iter().all(|r| (before..=after).contains(&r.at_ms)));
+    assert!(reads.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    let total: usize = sent.iter().map(|s| s.3).sum();
+    assert_eq!(control.read_bytes(), total as u64);
+
+    let r = t.control("GET", "reads", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.json();
+    assert_eq!(body["read_bytes"], json!(total));
+    let over_http: Vec<ReadRecord> = body["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| ReadRecord {
+            at_ms: r["at_ms"].as_i64().unwrap(),
+            minutes: r["minutes"].as_i64().unwrap(),
+            max_count: r["max_count"].as_i64().unwrap(),
+            records: r["records"].as_u64().unwrap() as usize,
+            bytes: r["bytes"].as_u64().unwrap() as usize,
+        })
+        .collect();
+    assert_eq!(over_http, reads);
+    assert_eq!(body["reads"][0].as_object().unwrap().len(), 5);
+
+    t.control("POST", "reset", None).await;
+    assert!(control.reads().is_empty());
+    assert_eq!(control.read_bytes(), 0);
+    assert_eq!(
+        t.control("GET", "reads", None).await.json(),
+        json!({"reads": [], "read_bytes": 0})
+    );
+}
+
+#[actix_web::test]
+async fn newest_visible_names_the_newest_reading_a_read_sees() {
+    let mut config = config();
+    config.newest_reading_age_seconds = Some(60);
+    config.upload_lag_seconds = 10;
+    let t = spawn_with(config).await;
+    let session = t.session().await;
+    let newest = times(&t.read(&session, 10, 1).await)[0];
+    assert_eq!(
+        t.sim.control().newest_visible(0),
+        Some((newest, newest + 10_000))
+    );
+    let r = t.control("GET", "newest-visible", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json(),
+        json!({"time_ms": newest, "visible_at_ms": newest + 10_000})
+    );
+    let india = t.control("GET", "newest-visible?account=2", None).await;
+    assert_eq!(india.status, StatusCode::OK);
+    let r = t.control("GET", "newest-visible?account=3", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].is_string());
+    let r = t.control("GET", "newest-visible?account=x", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
 #[actix_web::test]

@@ -1,7 +1,10 @@
-//! Typed simulator configuration: accounts, session lifetime and lockout policy.
+//! Typed simulator configuration: accounts, session lifetime and lockout policy, the clock
+//! and the upload model. The TOML file is parsed in `config_file.rs`.
 
-use serde::Deserialize;
 use uuid::Uuid;
+
+pub use super::config_file::{parse_config_file, ConfigFile};
+use crate::clock::Clock;
 
 /// Username of the built-in demo account.
 pub const DEMO_USERNAME: &str = "demo@example.com";
@@ -10,12 +13,12 @@ pub const DEMO_PASSWORD: &str = "demo-password";
 /// Account id (UUID) of the built-in demo account.
 pub const DEMO_ACCOUNT_ID: &str = "5b1e3c55-7d2a-4f0e-9a61-2c4f8d9e0a17";
 
-const DEFAULT_SESSION_LIFETIME_MINUTES: u32 = 1440;
-const DEFAULT_LOCKOUT_AFTER_FAILURES: u32 = 5;
-const DEFAULT_LOCKOUT_MINUTES: u32 = 15;
+pub(super) const DEFAULT_SESSION_LIFETIME_MINUTES: u32 = 1440;
+pub(super) const DEFAULT_LOCKOUT_AFTER_FAILURES: u32 = 5;
+pub(super) const DEFAULT_LOCKOUT_MINUTES: u32 = 15;
 
-/// Everything the simulator needs to serve: the publisher accounts and the
-/// server-side policies (session lifetime, lockout).
+/// Everything the simulator needs to serve: the publisher accounts, the
+/// server-side policies (session lifetime, lockout), the clock and when readings appear.
 #[derive(Clone, Debug)]
 pub struct SimulatorConfig {
     /// Publisher accounts the simulator knows.
@@ -26,6 +29,21 @@ pub struct SimulatorConfig {
     pub lockout_after_failures: u32,
     /// How long a lockout lasts.
     pub lockout_minutes: u32,
+    /// Where "now" comes from: reading times, session lifetimes and lockouts all follow it
+    /// (durations are simulated minutes). Give the proxy under test the same value.
+    /// Not in the TOML file (the `share-simulator` binary has `--speed`).
+    pub clock: Clock,
+    /// When set (0..=299), each account's trace is placed so that at start (`clock.now()`)
+    /// its newest reading time is exactly this many seconds old; the next reading is then
+    /// 300 − age seconds away. `None`: a fixed per-account phase derived from the seed.
+    /// Not in the TOML file.
+    pub newest_reading_age_seconds: Option<u32>,
+    /// Seconds between a reading's time and its upload: a read sees a reading only this long
+    /// after it was taken (plus the jitter below). TOML `upload_lag_seconds`, default 0.
+    pub upload_lag_seconds: u32,
+    /// Up to this many more seconds of upload delay, a fixed pseudo-random amount per
+    /// reading (from the seed and the slot). TOML `upload_lag_jitter_seconds`, default 0.
+    pub upload_lag_jitter_seconds: u32,
 }
 
 /// One simulated Dexcom publisher account (its `Debug` output hides the password).
@@ -45,40 +63,6 @@ pub struct SimAccount {
     pub legacy_format: bool,
 }
 
-/// A parsed simulator config file: the simulator config plus the optional
-/// `listen` address used by the `share-simulator` binary.
-#[derive(Clone, Debug)]
-pub struct ConfigFile {
-    /// Top-level `listen` (e.g. `"127.0.0.1:9000"`), if present.
-    pub listen: Option<String>,
-    /// The simulator configuration.
-    pub simulator: SimulatorConfig,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    listen: Option<String>,
-    session_lifetime_minutes: Option<u32>,
-    lockout_after_failures: Option<u32>,
-    lockout_minutes: Option<u32>,
-    #[serde(default)]
-    accounts: Vec<RawAccount>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAccount {
-    username: String,
-    account_id: String,
-    password: String,
-    #[serde(default)]
-    utc_offset_minutes: i32,
-    seed: Option<u64>,
-    #[serde(default)]
-    legacy_format: bool,
-}
-
 impl SimulatorConfig {
     /// One demo account (`DEMO_USERNAME` / `DEMO_ACCOUNT_ID` / `DEMO_PASSWORD`,
     /// UTC offset -240) and the default policies.
@@ -93,6 +77,10 @@ impl SimulatorConfig {
             session_lifetime_minutes: DEFAULT_SESSION_LIFETIME_MINUTES,
             lockout_after_failures: DEFAULT_LOCKOUT_AFTER_FAILURES,
             lockout_minutes: DEFAULT_LOCKOUT_MINUTES,
+            clock: Clock::system(),
+            newest_reading_age_seconds: None,
+            upload_lag_seconds: 0,
+            upload_lag_jitter_seconds: 0,
         }
     }
 
@@ -103,13 +91,19 @@ impl SimulatorConfig {
     }
 
     /// Checks cross-field rules: at least one account, unique usernames and
-    /// ids, no all-zeros id, non-empty passwords, offsets within ±14 h.
+    /// ids, no all-zeros id, non-empty passwords, offsets within ±14 h, a newest
+    /// reading age below 5 minutes.
     pub fn validate(&self) -> Result<(), String> {
         if self.accounts.is_empty() {
             return Err("at least one [[accounts]] entry is required".into());
         }
         if self.session_lifetime_minutes == 0 {
             return Err("session_lifetime_minutes must be at least 1".into());
+        }
+        if self.newest_reading_age_seconds.is_some_and(|a| a >= 300) {
+            return Err(
+                "newest_reading_age_seconds must be below 300 (one reading per 5 minutes)".into(),
+            );
         }
         for (i, a) in self.accounts.iter().enumerate() {
             if a.username.is_empty() || a.password.is_empty() {
@@ -168,51 +162,6 @@ impl SimAccount {
     }
 }
 
-/// Parses the TOML config file: top-level `listen`, `session_lifetime_minutes`,
-/// `lockout_after_failures`, `lockout_minutes` and `[[accounts]]` tables with
-/// `username`, `account_id`, `password`, `utc_offset_minutes` (default 0),
-/// `seed` (default derived from the username) and `legacy_format` (default
-/// false). Unknown keys are rejected with a message naming the key.
-pub fn parse_config_file(s: &str) -> Result<ConfigFile, String> {
-    let raw: RawFile = toml::from_str(s).map_err(|e| format!("invalid simulator config: {e}"))?;
-    let mut accounts = Vec::with_capacity(raw.accounts.len());
-    for (i, a) in raw.accounts.into_iter().enumerate() {
-        let account_id = parse_account_id(&a.account_id)
-            .map_err(|e| format!("accounts[{i}].account_id: {e}"))?;
-        accounts.push(SimAccount {
-            seed: a.seed.unwrap_or_else(|| seed_from_username(&a.username)),
-            username: a.username,
-            account_id,
-            password: a.password,
-            utc_offset_minutes: a.utc_offset_minutes,
-            legacy_format: a.legacy_format,
-        });
-    }
-    let simulator = SimulatorConfig {
-        accounts,
-        session_lifetime_minutes: raw
-            .session_lifetime_minutes
-            .unwrap_or(DEFAULT_SESSION_LIFETIME_MINUTES),
-        lockout_after_failures: raw
-            .lockout_after_failures
-            .unwrap_or(DEFAULT_LOCKOUT_AFTER_FAILURES),
-        lockout_minutes: raw.lockout_minutes.unwrap_or(DEFAULT_LOCKOUT_MINUTES),
-    };
-    simulator.validate()?;
-    Ok(ConfigFile {
-        listen: raw.listen,
-        simulator,
-    })
-}
-
-/// Strict 36-character UUID, as Dexcom's Java backend requires.
-fn parse_account_id(s: &str) -> Result<Uuid, String> {
-    if s.len() != 36 {
-        return Err(format!("{s:?} is not a 36-character UUID"));
-    }
-    Uuid::parse_str(s).map_err(|e| format!("{s:?} is not a UUID: {e}"))
-}
-
 fn parse_uuid_invariant(s: &str) -> Uuid {
     Uuid::parse_str(s).expect("invariant: built-in demo account id is a valid UUID")
 }
@@ -232,55 +181,24 @@ pub(crate) fn seed_from_username(username: &str) -> u64 {
 mod tests {
     use super::*;
 
-    const ONE: &str = r#"
-listen = "127.0.0.1:0"
-lockout_after_failures = 3
-[[accounts]]
-username = "a@example.com"
-account_id = "11111111-2222-4333-8444-555555555555"
-password = "pw"
-utc_offset_minutes = 330
-"#;
-
-    #[test]
-    fn parses_defaults_and_listen() {
-        let file = parse_config_file(ONE).unwrap();
-        assert_eq!(file.listen.as_deref(), Some("127.0.0.1:0"));
-        let c = file.simulator;
-        assert_eq!(c.session_lifetime_minutes, 1440);
-        assert_eq!(c.lockout_after_failures, 3);
-        assert_eq!(c.lockout_minutes, 15);
-        assert_eq!(c.accounts[0].utc_offset_minutes, 330);
-        assert_eq!(c.accounts[0].seed, seed_from_username("A@example.com"));
-        assert!(!c.accounts[0].legacy_format);
-    }
-
-    #[test]
-    fn unknown_keys_are_rejected_by_name() {
-        let err = SimulatorConfig::from_toml_str("sesion_lifetime_minutes = 3").unwrap_err();
-        assert!(err.contains("sesion_lifetime_minutes"), "{err}");
-        let bad = ONE.replace("password = \"pw\"", "password = \"pw\"\ncolour = 1");
-        let err = SimulatorConfig::from_toml_str(&bad).unwrap_err();
-        assert!(err.contains("colour"), "{err}");
-    }
-
-    #[test]
-    fn rejects_bad_accounts() {
-        let bad_id = ONE.replace("11111111-2222-4333-8444-555555555555", "1");
-        assert!(SimulatorConfig::from_toml_str(&bad_id).is_err());
-        let zero = ONE.replace(
-            "11111111-2222-4333-8444-555555555555",
-            "00000000-0000-0000-0000-000000000000",
-        );
-        assert!(SimulatorConfig::from_toml_str(&zero).is_err());
-        assert!(SimulatorConfig::from_toml_str("").is_err());
-    }
-
     #[test]
     fn demo_is_valid() {
         let demo = SimulatorConfig::demo();
         demo.validate().unwrap();
         assert_eq!(demo.accounts[0].account_id.to_string(), DEMO_ACCOUNT_ID);
         assert_eq!(demo.accounts[0].utc_offset_minutes, -240);
+        assert_eq!(demo.newest_reading_age_seconds, None);
+    }
+
+    #[test]
+    fn newest_reading_age_is_below_five_minutes() {
+        let mut c = SimulatorConfig::demo();
+        c.newest_reading_age_seconds = Some(299);
+        c.validate().unwrap();
+        c.newest_reading_age_seconds = Some(300);
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .contains("newest_reading_age_seconds"));
     }
 }

@@ -4,16 +4,20 @@
 //! |---|---|---|
 //! | `GET /simulator/calls` | – | 200 `{"authenticate":n,"login_by_id":n,"read":n}` |
 //! | `GET /simulator/sessions` | – | 200 `{"issued":["<uuid>",…]}`: every session ID issued |
-//! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss) |
+//! | `GET /simulator/reads` | – | 200 `{"reads":[{"at_ms":n,"minutes":n,"max_count":n,"records":n,"bytes":n},…],"read_bytes":n}`: the reads answered with readings, oldest first (the newest 10 000), and the body bytes of all of them |
+//! | `GET /simulator/newest-visible?account=i` | – | 200 `{"time_ms":n,"visible_at_ms":n}`: the newest reading a read of account `i` (config order, default 0) sees now and when it was uploaded; 404 `{"error":"…"}` for no such account (or nothing visible) |
+//! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss, hidden ranges, read log) |
 //! | `POST /simulator/expire-sessions` | – | 204 |
-//! | `POST /simulator/faults` | a [`Fault`](super::Fault) | 204, or 400 `{"error":"…"}` |
+//! | `POST /simulator/faults` | a [`Fault`] | 204, or 400 `{"error":"…"}` |
 //! | `DELETE /simulator/faults` | – | 204 |
 //! | `PUT /simulator/signal-loss` | `{"minutes":n}` | 204, or 400 `{"error":"…"}` |
+//! | `PUT /simulator/hidden` | `{"from_ms":n,"to_ms":n}` | 204 (hides readings with `from_ms <= time < to_ms` until cleared; ranges add up), or 400 `{"error":"…"}` (bad body, `from_ms >= to_ms`) |
+//! | `DELETE /simulator/hidden` | – | 204 (shows every hidden reading again) |
 //!
 //! Other methods on these paths answer 405 with `Allow`.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -24,6 +28,13 @@ use super::state::SimControl;
 #[serde(deny_unknown_fields)]
 struct SignalLoss {
     minutes: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HiddenRange {
+    from_ms: i64,
+    to_ms: i64,
 }
 
 fn bad(message: impl std::fmt::Display) -> HttpResponse {
@@ -40,6 +51,36 @@ async fn calls(control: web::Data<SimControl>) -> HttpResponse {
 
 async fn sessions(control: web::Data<SimControl>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "issued": control.issued_sessions() }))
+}
+
+async fn reads(control: web::Data<SimControl>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "reads": control.reads(),
+        "read_bytes": control.read_bytes(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountQuery {
+    #[serde(default)]
+    account: usize,
+}
+
+async fn newest_visible(control: web::Data<SimControl>, req: HttpRequest) -> HttpResponse {
+    let query = match web::Query::<AccountQuery>::from_query(req.query_string()) {
+        Ok(q) => q.into_inner(),
+        Err(e) => return bad(e),
+    };
+    match control.newest_visible(query.account) {
+        Some((time_ms, visible_at_ms)) => HttpResponse::Ok().json(json!({
+            "time_ms": time_ms,
+            "visible_at_ms": visible_at_ms,
+        })),
+        None => HttpResponse::NotFound().json(json!({
+            "error": format!("no visible reading of account {}", query.account),
+        })),
+    }
 }
 
 async fn reset(control: web::Data<SimControl>) -> HttpResponse {
@@ -79,6 +120,28 @@ async fn signal_loss(control: web::Data<SimControl>, body: web::Bytes) -> HttpRe
     }
 }
 
+async fn hide(control: web::Data<SimControl>, body: web::Bytes) -> HttpResponse {
+    // serde would also take `[from, to]` for the struct; only the documented object counts.
+    let range = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(v @ serde_json::Value::Object(_)) => serde_json::from_value::<HiddenRange>(v),
+        Ok(_) => return bad("expected an object {\"from_ms\":…,\"to_ms\":…}"),
+        Err(e) => Err(e),
+    };
+    match range {
+        Ok(r) if r.from_ms < r.to_ms => {
+            control.hide(r.from_ms, r.to_ms);
+            HttpResponse::NoContent().finish()
+        }
+        Ok(_) => bad("from_ms must be before to_ms"),
+        Err(e) => bad(e),
+    }
+}
+
+async fn show_all(control: web::Data<SimControl>) -> HttpResponse {
+    control.show_all();
+    HttpResponse::NoContent().finish()
+}
+
 async fn method_not_allowed(allow: &'static str) -> HttpResponse {
     HttpResponse::MethodNotAllowed()
         .insert_header((header::ALLOW, allow))
@@ -95,6 +158,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/simulator/sessions")
             .route(web::get().to(sessions))
+            .default_service(web::to(|| method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/simulator/reads")
+            .route(web::get().to(reads))
+            .default_service(web::to(|| method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/simulator/newest-visible")
+            .route(web::get().to(newest_visible))
             .default_service(web::to(|| method_not_allowed("GET"))),
     )
     .service(
@@ -117,5 +190,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/simulator/signal-loss")
             .route(web::put().to(signal_loss))
             .default_service(web::to(|| method_not_allowed("PUT"))),
+    )
+    .service(
+        web::resource("/simulator/hidden")
+            .route(web::put().to(hide))
+            .route(web::delete().to(show_all))
+            .default_service(web::to(|| method_not_allowed("PUT, DELETE"))),
     );
 }

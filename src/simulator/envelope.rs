@@ -33,6 +33,8 @@ pub struct ErrorContext {
     pub account_name: Option<String>,
     /// `accountId` of a login-by-id request.
     pub account_id: Option<String>,
+    /// When the request arrived, on the simulator's clock (`None`: the system clock).
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// SubCode attributes per code: (Type, TypeString, Category, CategoryString,
@@ -110,7 +112,12 @@ pub fn envelope(code: &str, message: Option<&str>, ctx: &ErrorContext) -> Envelo
         .unwrap_or_else(|| default_message(code, ctx));
     Envelope {
         code: code.to_owned(),
-        sub_code: sub_code(code, &message, Utc::now(), Uuid::new_v4()),
+        sub_code: sub_code(
+            code,
+            &message,
+            ctx.at.unwrap_or_else(Utc::now),
+            Uuid::new_v4(),
+        ),
         message,
         type_name: "FaultException",
     }

@@ -83,7 +83,8 @@ pub enum FaultKind {
     },
     /// Wait this long, then answer normally.
     Stall {
-        /// Delay in milliseconds.
+        /// Delay in real milliseconds (not scaled by the simulator's clock: it models
+        /// network slowness).
         millis: u64,
     },
     /// Send status and part of the body, then close the connection.

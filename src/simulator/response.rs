@@ -125,6 +125,8 @@ pub async fn apply_fault(
         .content_type(content_type)
         .body(body),
         FaultKind::Stall { millis } => {
+            // Real milliseconds, even on a scaled clock: a stall models a slow network, and
+            // the proxy's timeouts bound real sockets.
             actix_web::rt::time::sleep(Duration::from_millis(millis)).await;
             return None;
         }

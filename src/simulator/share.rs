@@ -1,18 +1,16 @@
 //! The three Share endpoints, answering as Dexcom's servers do.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::envelope::{ErrorContext, LOCKOUT_CODE};
 use super::faults::Endpoint;
+use super::read_log::ReadRecord;
 use super::response::{apply_fault, bad_request, error_response, json_ok};
 use super::state::{LoginError, SessionError, SimState};
-use super::trace::Trace;
 use super::wire::{records_json, uuid_json};
 
 /// Largest `maxCount` served (~35 days of readings); bounds the work per request.
@@ -56,6 +54,7 @@ pub async fn authenticate(state: web::Data<SimState>, body: web::Bytes) -> HttpR
         .and_then(Value::as_str);
     let ctx = ErrorContext {
         account_name: name.map(str::to_owned),
+        at: Some(state.clock().now()),
         ..ErrorContext::default()
     };
     if let Some(resp) = apply_fault(&state, Endpoint::Authenticate, &ctx).await {
@@ -71,7 +70,7 @@ pub async fn authenticate(state: web::Data<SimState>, body: web::Bytes) -> HttpR
         Err(msg) => return error_response("InvalidArgument", Some(&msg), &ctx, true),
     };
     let account = state.find_by_name(&name);
-    match state.check_password(account, &password, Instant::now()) {
+    match state.check_password(account, &password, state.clock().tick()) {
         Ok(i) => {
             log::info!("authenticate {name}: ok");
             json_ok(uuid_json(&state.account(i).account_id), true)
@@ -144,6 +143,7 @@ pub async fn login_by_id(state: web::Data<SimState>, body: web::Bytes) -> HttpRe
                     .map(str::to_owned)
                     .unwrap_or_else(|| v.to_string())
             }),
+        at: Some(state.clock().now()),
         ..ErrorContext::default()
     };
     if let Some(resp) = apply_fault(&state, Endpoint::LoginById, &ctx).await {
@@ -165,7 +165,7 @@ pub async fn login_by_id(state: web::Data<SimState>, body: web::Bytes) -> HttpRe
         Ok(p) => p,
         Err(msg) => return error_response("InvalidArgument", Some(&msg), &ctx, true),
     };
-    let now = Instant::now();
+    let now = state.clock().tick();
     match state.check_password(state.find_by_id(&account_id), password, now) {
         Ok(i) => {
             let session = state.create_session(i, now);
@@ -196,6 +196,7 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
         .cloned();
     let ctx = ErrorContext {
         session_id: raw_session.clone(),
+        at: Some(state.clock().now()),
         ..ErrorContext::default()
     };
     if let Some(resp) = apply_fault(&state, Endpoint::Read, &ctx).await {
@@ -214,7 +215,7 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
         // Dexcom answers the all-zeros session with an empty, non-JSON body.
         return HttpResponse::Ok().content_type("application/json").finish();
     }
-    let index = match state.session_account(&session, Instant::now()) {
+    let index = match state.session_account(&session, state.clock().tick()) {
         Ok(i) => i,
         Err(SessionError::NotFound) => {
             log::info!("read: unknown session");
@@ -226,18 +227,23 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
         }
     };
     let account = state.account(index);
-    let now_ms = Utc::now().timestamp_millis();
+    let now_ms = state.clock().now().timestamp_millis();
     let readings = if minutes <= 0 || max_count <= 0 {
         Vec::new()
     } else {
-        let trace = Trace::new(account.seed, account.utc_offset_minutes);
-        let newest = now_ms - i64::from(state.signal_loss_minutes()) * 60_000;
         let oldest_exclusive = now_ms.saturating_sub(minutes.saturating_mul(60_000));
         let count = max_count.min(MAX_COUNT_CAP) as usize;
-        trace.readings(newest, oldest_exclusive, count)
+        state.visible_readings(index, now_ms, oldest_exclusive, count)
     };
     log::info!("read {}: {} readings", account.username, readings.len());
     let body = records_json(&readings, account.utc_offset_minutes, account.legacy_format);
+    state.record_read(ReadRecord {
+        at_ms: now_ms,
+        minutes,
+        max_count,
+        records: readings.len(),
+        bytes: body.len(),
+    });
     json_ok(body, false)
 }
 

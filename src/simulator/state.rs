@@ -1,86 +1,103 @@
-//! Shared simulator state (sessions, lockouts, counters, faults) and the
-//! [`SimControl`] handle that tests and the control endpoints use.
+//! Shared simulator state: sessions, lockouts, counters, faults, the traces and what a
+//! read can see. [`SimControl`] (in `handle.rs`) is the handle tests and the control
+//! endpoints use.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use uuid::Uuid;
 
 use super::config::{SimAccount, SimulatorConfig};
-use super::faults::{Endpoint, Fault, FaultKind, FaultQueue};
+use super::faults::{Endpoint, FaultKind, FaultQueue};
+pub use super::handle::SimControl;
+use super::read_log::{ReadLog, ReadRecord};
+pub use super::sessions::{LoginError, SessionError};
+use super::sessions::{Policy, Sessions};
+use super::trace::{Reading, Trace};
+use super::upload::{UploadLag, View};
+use crate::clock::{Clock, Tick};
 
-/// Why a login was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LoginError {
-    /// Unknown account or wrong password (`AccountPasswordInvalid`).
-    BadCredentials,
-    /// Too many failures (`SSO_AuthenticateMaxAttemptsExceeed`).
-    LockedOut,
-}
-
-/// Why a session id was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SessionError {
-    /// Never issued (or forgotten by a reset): `SessionIdNotFound`.
-    NotFound,
-    /// Expired or revoked: `SessionNotValid`.
-    NotValid,
-}
-
-#[derive(Debug)]
-struct Session {
-    account: usize,
-    created: Instant,
-    revoked: bool,
-}
-
+/// Everything a reset clears.
 #[derive(Debug, Default)]
-struct Lock {
-    failures: u32,
-    until: Option<Instant>,
+pub(super) struct Inner {
+    pub calls: [u64; 3],
+    pub faults: FaultQueue,
+    pub sessions: Sessions,
+    pub signal_loss_minutes: u32,
+    /// `[from_ms, to_ms)` ranges of reading times withheld from every read.
+    pub hidden: Vec<(i64, i64)>,
+    pub reads: ReadLog,
 }
 
-#[derive(Debug, Default)]
-struct Inner {
-    calls: [u64; 3],
-    faults: FaultQueue,
-    sessions: HashMap<Uuid, Session>,
-    locks: HashMap<usize, Lock>,
-    signal_loss_minutes: u32,
-}
-
-/// How many issued session IDs [`SimControl::issued_sessions`] remembers.
+/// How many issued session IDs [`SimControl::issued_sessions`](super::SimControl::issued_sessions) remembers.
 const ISSUED_KEPT: usize = 10_000;
 
 /// State shared by every worker; built once.
 #[derive(Debug)]
 pub struct SimState {
     config: SimulatorConfig,
+    policy: Policy,
+    /// One per account, phases decided at start.
+    traces: Vec<Trace>,
+    upload: UploadLag,
     inner: Mutex<Inner>,
     // Outside `Inner` so that a reset does not forget them: tests look for them in logs.
     issued: Mutex<Vec<Uuid>>,
 }
 
 impl SimState {
-    /// Fresh state for a config.
+    /// Fresh state for a config; anchored traces are placed at `config.clock.now()`.
     pub fn new(config: SimulatorConfig) -> Self {
+        let minutes = |m: u32| Duration::from_secs(u64::from(m) * 60);
+        let policy = Policy {
+            lifetime: minutes(config.session_lifetime_minutes),
+            lockout_after: config.lockout_after_failures,
+            lockout: minutes(config.lockout_minutes),
+        };
+        let start_ms = config.clock.now().timestamp_millis();
+        let traces = config
+            .accounts
+            .iter()
+            .map(|a| match config.newest_reading_age_seconds {
+                Some(age) => Trace::anchored(
+                    a.seed,
+                    a.utc_offset_minutes,
+                    start_ms - i64::from(age) * 1000,
+                ),
+                None => Trace::new(a.seed, a.utc_offset_minutes),
+            })
+            .collect();
+        let upload =
+            UploadLag::from_seconds(config.upload_lag_seconds, config.upload_lag_jitter_seconds);
         SimState {
             config,
+            policy,
+            traces,
+            upload,
             inner: Mutex::new(Inner::default()),
             issued: Mutex::new(Vec::new()),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave Inner half-updated in a
         // way that matters for a simulator, so recover from poisoning.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The clock every simulated time comes from.
+    pub fn clock(&self) -> Clock {
+        self.config.clock
+    }
+
     /// The account at an index returned by the login/session methods.
     pub fn account(&self, index: usize) -> &SimAccount {
         &self.config.accounts[index]
+    }
+
+    /// The trace of the account at an index.
+    pub fn trace(&self, index: usize) -> &Trace {
+        &self.traces[index]
     }
 
     /// Index of the account with this username (case-insensitive).
@@ -111,49 +128,29 @@ impl SimState {
         &self,
         account: Option<usize>,
         password: &str,
-        now: Instant,
+        now: Tick,
     ) -> Result<usize, LoginError> {
         let Some(index) = account else {
             return Err(LoginError::BadCredentials);
         };
-        let threshold = self.config.lockout_after_failures;
-        let lockout = Duration::from_secs(u64::from(self.config.lockout_minutes) * 60);
-        let mut inner = self.lock();
-        let lock = inner.locks.entry(index).or_default();
-        match lock.until {
-            Some(until) if until > now => return Err(LoginError::LockedOut),
-            Some(_) => *lock = Lock::default(),
-            None => {}
-        }
-        if self.config.accounts[index].password == password {
-            lock.failures = 0;
-            return Ok(index);
-        }
-        lock.failures += 1;
-        if threshold > 0 && lock.failures >= threshold {
-            lock.until = Some(now + lockout);
-        }
-        Err(LoginError::BadCredentials)
+        let password_ok = self.config.accounts[index].password == password;
+        self.lock()
+            .sessions
+            .check_password(index, password_ok, now, &self.policy)
+    }
+
+    /// Every session ID issued so far (the latest 10 000).
+    pub(super) fn issued(&self) -> Vec<Uuid> {
+        self.issued
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Issues a fresh random session for an account.
-    pub fn create_session(&self, account: usize, now: Instant) -> Uuid {
+    pub fn create_session(&self, account: usize, now: Tick) -> Uuid {
         let id = Uuid::new_v4();
-        let keep_for = self.lifetime() * 2;
-        let mut inner = self.lock();
-        // Forget long-dead sessions so a long run does not grow without bound.
-        inner
-            .sessions
-            .retain(|_, s| now.saturating_duration_since(s.created) < keep_for);
-        inner.sessions.insert(
-            id,
-            Session {
-                account,
-                created: now,
-                revoked: false,
-            },
-        );
-        drop(inner);
+        self.lock().sessions.create(id, account, now, &self.policy);
         let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
         if issued.len() == ISSUED_KEPT {
             issued.remove(0);
@@ -162,90 +159,63 @@ impl SimState {
         id
     }
 
-    fn lifetime(&self) -> Duration {
-        Duration::from_secs(u64::from(self.config.session_lifetime_minutes) * 60)
-    }
-
     /// The account behind a session id, if the session is alive.
-    pub fn session_account(&self, id: &Uuid, now: Instant) -> Result<usize, SessionError> {
-        let lifetime = self.lifetime();
-        let inner = self.lock();
-        let s = inner.sessions.get(id).ok_or(SessionError::NotFound)?;
-        if s.revoked || now.saturating_duration_since(s.created) >= lifetime {
-            return Err(SessionError::NotValid);
-        }
-        Ok(s.account)
+    pub fn session_account(&self, id: &Uuid, now: Tick) -> Result<usize, SessionError> {
+        self.lock().sessions.account(id, now, &self.policy)
     }
 
-    /// Minutes of withheld recent readings.
-    pub fn signal_loss_minutes(&self) -> u32 {
-        self.lock().signal_loss_minutes
-    }
-}
-
-/// Cheap, cloneable handle to a running simulator's knobs.
-#[derive(Clone, Debug)]
-pub struct SimControl {
-    state: Arc<SimState>,
-}
-
-impl SimControl {
-    pub(crate) fn new(state: Arc<SimState>) -> Self {
-        SimControl { state }
+    /// Records a read answered with readings.
+    pub fn record_read(&self, read: ReadRecord) {
+        self.lock().reads.push(read);
     }
 
-    /// Requests that reached `endpoint` (faulted or not) since start or reset.
-    pub fn calls(&self, endpoint: Endpoint) -> u64 {
-        self.state.lock().calls[endpoint.index()]
+    /// What a read of account `index` at `now_ms` can see (`None`: no such account).
+    pub(super) fn with_view<R>(
+        &self,
+        index: usize,
+        now_ms: i64,
+        f: impl FnOnce(&View<'_>) -> R,
+    ) -> Option<R> {
+        let trace = self.traces.get(index)?;
+        let (signal_loss_minutes, hidden) = {
+            let inner = self.lock();
+            (inner.signal_loss_minutes, inner.hidden.clone())
+        };
+        let view = View {
+            trace,
+            upload: self.upload,
+            now_ms,
+            signal_loss_ms: i64::from(signal_loss_minutes) * 60_000,
+            hidden: &hidden,
+        };
+        Some(f(&view))
     }
 
-    /// Every session ID issued so far (the latest 10 000), even after a reset: tests check
-    /// that none of them shows up where it must not.
-    pub fn issued_sessions(&self) -> Vec<Uuid> {
-        self.state
-            .issued
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Clears counters, faults, sessions, lockouts and signal loss.
-    pub fn reset(&self) {
-        *self.state.lock() = Inner::default();
-    }
-
-    /// Marks every current session expired: its next read → `SessionNotValid`.
-    pub fn expire_sessions(&self) {
-        for s in self.state.lock().sessions.values_mut() {
-            s.revoked = true;
-        }
-    }
-
-    /// Queues a fault (see [`Fault`] for the semantics). Faults that can
-    /// never fire ([`Fault::validate`]) are ignored with a warning.
-    pub fn inject(&self, fault: Fault) {
-        if let Err(e) = fault.validate() {
-            log::warn!("share-simulator: ignoring fault {fault:?}: {e}");
-            return;
-        }
-        log::info!("share-simulator: fault injected: {fault:?}");
-        self.state.lock().faults.push(fault);
-    }
-
-    /// Removes every queued fault.
-    pub fn clear_faults(&self) {
-        self.state.lock().faults.clear();
-    }
-
-    /// Withholds readings newer than `minutes` ago (0 = off).
-    pub fn set_signal_loss_minutes(&self, minutes: u32) {
-        self.state.lock().signal_loss_minutes = minutes;
+    /// The readings of account `index` that a read at `now_ms` sees, newest first, with
+    /// `oldest_exclusive_ms < time`, at most `max_count`: uploaded by now, not withheld by
+    /// signal loss, not in a hidden range.
+    pub fn visible_readings(
+        &self,
+        index: usize,
+        now_ms: i64,
+        oldest_exclusive_ms: i64,
+        max_count: usize,
+    ) -> Vec<Reading> {
+        self.with_view(index, now_ms, |view| {
+            view.readings(oldest_exclusive_ms, max_count)
+                .into_iter()
+                .map(|(reading, _)| reading)
+                .collect()
+        })
+        .unwrap_or_default()
     }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     fn state(lockout_after: u32) -> Arc<SimState> {
@@ -256,38 +226,21 @@ mod tests {
     }
 
     #[test]
-    fn sessions_expire_after_their_lifetime() {
+    fn sessions_follow_the_configured_lifetime() {
         let s = state(5);
-        let t0 = Instant::now();
+        let t0 = s.clock().tick();
         let id = s.create_session(0, t0);
         assert_eq!(s.session_account(&id, t0 + Duration::from_secs(599)), Ok(0));
         assert_eq!(
             s.session_account(&id, t0 + Duration::from_secs(600)),
             Err(SessionError::NotValid)
         );
-        assert_eq!(
-            s.session_account(&Uuid::new_v4(), t0),
-            Err(SessionError::NotFound)
-        );
     }
 
     #[test]
-    fn expire_and_reset() {
-        let s = state(5);
-        let control = SimControl::new(s.clone());
-        let t0 = Instant::now();
-        let id = s.create_session(0, t0);
-        control.expire_sessions();
-        assert_eq!(s.session_account(&id, t0), Err(SessionError::NotValid));
-        control.reset();
-        assert_eq!(s.session_account(&id, t0), Err(SessionError::NotFound));
-        assert_eq!(control.issued_sessions(), [id]);
-    }
-
-    #[test]
-    fn lockout_after_failures_then_release() {
+    fn lockout_follows_the_configured_policy() {
         let s = state(3);
-        let t0 = Instant::now();
+        let t0 = s.clock().tick();
         for _ in 0..3 {
             assert_eq!(
                 s.check_password(Some(0), "nope", t0),
@@ -300,35 +253,9 @@ mod tests {
         );
         let later = t0 + Duration::from_secs(15 * 60);
         assert_eq!(s.check_password(Some(0), "demo-password", later), Ok(0));
-    }
-
-    #[test]
-    fn success_resets_the_failure_count() {
-        let s = state(3);
-        let t0 = Instant::now();
-        for _ in 0..2 {
-            let _ = s.check_password(Some(0), "nope", t0);
-        }
-        assert_eq!(s.check_password(Some(0), "demo-password", t0), Ok(0));
-        for _ in 0..2 {
-            let _ = s.check_password(Some(0), "nope", t0);
-        }
-        assert_eq!(s.check_password(Some(0), "demo-password", t0), Ok(0));
         assert_eq!(
             s.check_password(None, "demo-password", t0),
             Err(LoginError::BadCredentials)
         );
-    }
-
-    #[test]
-    fn arrivals_are_counted_per_endpoint() {
-        let s = state(5);
-        let control = SimControl::new(s.clone());
-        s.arrive(Endpoint::Read);
-        s.arrive(Endpoint::Read);
-        s.arrive(Endpoint::Authenticate);
-        assert_eq!(control.calls(Endpoint::Read), 2);
-        assert_eq!(control.calls(Endpoint::Authenticate), 1);
-        assert_eq!(control.calls(Endpoint::LoginById), 0);
     }
 }

@@ -45,6 +45,12 @@ impl Trace {
     pub fn new(seed: u64, utc_offset_minutes: i32) -> Trace {
         // Per-account phase within the 5-minute cadence, with real milliseconds.
         let phase_ms = (splitmix64(seed ^ 0x5eed) % SLOT_MS as u64) as i64;
+        Trace::with_phase(seed, utc_offset_minutes, phase_ms)
+    }
+
+    /// The trace for a seed with slot 0 at `phase_ms` (any value; slots are numbered from it).
+    /// Values and trends depend on the reading times only, not on the phase.
+    pub fn with_phase(seed: u64, utc_offset_minutes: i32, phase_ms: i64) -> Trace {
         Trace {
             seed,
             utc_offset_minutes,
@@ -52,14 +58,36 @@ impl Trace {
         }
     }
 
+    /// The trace for a seed whose phase puts a reading at exactly `reading_ms`: the slot
+    /// jitter is folded into the phase.
+    pub fn anchored(seed: u64, utc_offset_minutes: i32, reading_ms: i64) -> Trace {
+        let slot = reading_ms.div_euclid(SLOT_MS);
+        let unphased = Trace::with_phase(seed, utc_offset_minutes, 0);
+        let phase_ms = reading_ms.rem_euclid(SLOT_MS) - unphased.jitter_ms(slot);
+        Trace::with_phase(seed, utc_offset_minutes, phase_ms)
+    }
+
     fn hash(&self, salt: u64, n: i64) -> u64 {
         splitmix64(self.seed ^ splitmix64(salt ^ (n as u64).wrapping_mul(0x9e37_79b9)))
     }
 
+    /// The ±400 ms jitter of a slot; it depends on the seed and the slot only.
+    fn jitter_ms(&self, slot: i64) -> i64 {
+        (self.hash(1, slot) % 801) as i64 - 400
+    }
+
     /// Epoch ms of slot `slot`: 5-minute cadence plus up to ±400 ms of jitter.
     pub fn slot_time_ms(&self, slot: i64) -> i64 {
-        let jitter = (self.hash(1, slot) % 801) as i64 - 400;
-        slot * SLOT_MS + self.phase_ms + jitter
+        slot * SLOT_MS + self.phase_ms + self.jitter_ms(slot)
+    }
+
+    /// A deterministic per-slot delay in `[0, max_ms]` (from the seed and the slot only): the
+    /// jitter of the slot's upload.
+    pub fn upload_jitter_ms(&self, slot: i64, max_ms: i64) -> i64 {
+        if max_ms <= 0 {
+            return 0;
+        }
+        (self.hash(3, slot) % (max_ms as u64 + 1)) as i64
     }
 
     /// The newest slot whose reading time is at or before `now_ms`.
@@ -201,6 +229,26 @@ mod tests {
         }
         assert!(rs.iter().any(|r| r.time_ms % 1000 != 0));
         assert!(rs[0].time_ms <= T0 && T0 - rs[0].time_ms < SLOT_MS + 400);
+    }
+
+    #[test]
+    fn an_anchored_trace_has_a_reading_at_the_anchor() {
+        for (seed, anchor) in [(1, T0), (2, T0 + 17), (3, T0 - 299_999), (4, -5)] {
+            let t = Trace::anchored(seed, -240, anchor);
+            let newest = t.readings(anchor, anchor - DAY_MS, 2);
+            assert_eq!(newest[0].time_ms, anchor, "seed {seed}");
+            let gap = newest[0].time_ms - newest[1].time_ms;
+            assert!((SLOT_MS - 800..=SLOT_MS + 800).contains(&gap), "gap {gap}");
+            let next = t.slot_time_ms(t.latest_slot_at(anchor) + 1);
+            assert!(next - anchor >= SLOT_MS - 800, "seed {seed}");
+        }
+        let anchored = Trace::anchored(5, 0, T0);
+        let same_time = anchored.reading(anchored.latest_slot_at(T0));
+        assert_eq!(same_time.time_ms, T0);
+        assert_eq!(
+            Trace::with_phase(5, 0, 0).smooth_mg_dl(T0),
+            anchored.smooth_mg_dl(T0)
+        );
     }
 
     #[test]
