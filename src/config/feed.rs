@@ -62,22 +62,39 @@ fn minutes(
 ) -> Result<chrono::Duration, ConfigError> {
     let default = u64::try_from(default.num_minutes()).unwrap_or(0);
     let minutes = bounded(value, default, range, key)?;
-    Ok(chrono::Duration::minutes(i64::try_from(minutes).unwrap_or(0)))
+    Ok(chrono::Duration::minutes(
+        i64::try_from(minutes).unwrap_or(0),
+    ))
 }
 
 pub(super) fn feed(raw: RawFeed) -> Result<Feed, ConfigError> {
     let c = Cadence::default();
     let r = Reach::default();
     let cadence = Cadence {
-        interval: span(raw.interval_seconds, c.interval, 60..=900, "feed.interval_seconds")?,
+        interval: span(
+            raw.interval_seconds,
+            c.interval,
+            60..=900,
+            "feed.interval_seconds",
+        )?,
         initial_lag: span(
             raw.initial_lag_seconds,
             c.initial_lag,
             0..=120,
             "feed.initial_lag_seconds",
         )?,
-        lag_step: span(raw.lag_step_seconds, c.lag_step, 0..=30, "feed.lag_step_seconds")?,
-        max_lag: span(raw.max_lag_seconds, c.max_lag, 10..=600, "feed.max_lag_seconds")?,
+        lag_step: span(
+            raw.lag_step_seconds,
+            c.lag_step,
+            0..=30,
+            "feed.lag_step_seconds",
+        )?,
+        max_lag: span(
+            raw.max_lag_seconds,
+            c.max_lag,
+            10..=600,
+            "feed.max_lag_seconds",
+        )?,
         // Share must not be polled faster than every 2 s, whatever the config says.
         retry_every: span(
             raw.retry_every_seconds,
@@ -85,7 +102,12 @@ pub(super) fn feed(raw: RawFeed) -> Result<Feed, ConfigError> {
             2..=300,
             "feed.retry_every_seconds",
         )?,
-        retry_for: span(raw.retry_for_seconds, c.retry_for, 0..=300, "feed.retry_for_seconds")?,
+        retry_for: span(
+            raw.retry_for_seconds,
+            c.retry_for,
+            0..=300,
+            "feed.retry_for_seconds",
+        )?,
         missed_slots: match raw.missed_slots {
             None => c.missed_slots,
             Some(n @ 1..=12) => n,
@@ -96,11 +118,21 @@ pub(super) fn feed(raw: RawFeed) -> Result<Feed, ConfigError> {
                 })
             }
         },
-        slow_every: span(raw.slow_poll_seconds, c.slow_every, 30..=1800, "feed.slow_poll_seconds")?,
+        slow_every: span(
+            raw.slow_poll_seconds,
+            c.slow_every,
+            30..=1800,
+            "feed.slow_poll_seconds",
+        )?,
     };
     let reach = Reach {
         margin: minutes(raw.margin_minutes, r.margin, 1..=60, "feed.margin_minutes")?,
-        backfill: minutes(raw.backfill_minutes, r.backfill, 10..=1440, "feed.backfill_minutes")?,
+        backfill: minutes(
+            raw.backfill_minutes,
+            r.backfill,
+            10..=1440,
+            "feed.backfill_minutes",
+        )?,
         backfill_every: minutes(
             raw.backfill_every_minutes,
             r.backfill_every,
@@ -117,7 +149,12 @@ pub(super) fn feed(raw: RawFeed) -> Result<Feed, ConfigError> {
     Ok(Feed {
         cadence,
         reach,
-        idle_after: seconds(raw.idle_after_seconds, 900, 60..=86_400, "feed.idle_after_seconds")?,
+        idle_after: seconds(
+            raw.idle_after_seconds,
+            900,
+            60..=86_400,
+            "feed.idle_after_seconds",
+        )?,
         future_tolerance: span(
             raw.future_tolerance_seconds,
             chrono::Duration::minutes(2),

@@ -53,11 +53,15 @@ impl Interest {
 
     /// A push subscriber keeps `account` watched until [`Interest::release`].
     pub fn hold(&self, account: usize) {
-        self.slot(account).subscribers.fetch_add(1, Ordering::Relaxed);
+        self.slot(account)
+            .subscribers
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn release(&self, account: usize) {
-        self.slot(account).subscribers.fetch_sub(1, Ordering::Relaxed);
+        self.slot(account)
+            .subscribers
+            .fetch_sub(1, Ordering::Relaxed);
     }
 
     pub fn held(&self, account: usize) -> bool {

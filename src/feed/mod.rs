@@ -32,8 +32,8 @@ pub use snapshot::{Board, LocalBoard, Snapshot};
 use crate::clock::Clock;
 use crate::config::AccountSettings;
 use policy::{LoginPolicy, RetryPolicy};
-pub use runner::FeedThread;
 use runner::ArbiterHost;
+pub use runner::FeedThread;
 
 /// How feeds behave (`[feed]`, `[login]` and `[upstream]` in the config).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -89,7 +89,10 @@ pub fn plan(
         reach.backfill_every
     };
     let (kind, span) = if now - last_backfill >= every {
-        (ReadKind::Backfill, (since + reach.margin).max(reach.backfill))
+        (
+            ReadKind::Backfill,
+            (since + reach.margin).max(reach.backfill),
+        )
     } else {
         (ReadKind::Incremental, since + reach.margin)
     };

@@ -49,7 +49,8 @@ fn the_backfill_horizon_is_reread_every_30_minutes_and_every_10_with_a_gap() {
     let reach = Reach::default();
     let held = window(&steady(24));
     let at = now() + Duration::seconds(320);
-    let plan_at = |last: i64, w: &Window| plan(w, Some(at - Duration::minutes(last)), at, &reach, FIVE);
+    let plan_at =
+        |last: i64, w: &Window| plan(w, Some(at - Duration::minutes(last)), at, &reach, FIVE);
     assert_eq!(plan_at(29, &held).kind, ReadKind::Incremental);
     assert_eq!(shape(plan_at(30, &held)), (ReadKind::Backfill, 180, 38));
 
@@ -65,7 +66,13 @@ fn a_gap_older_than_the_horizon_does_not_count() {
     let mut old_gap = steady(24);
     old_gap.retain(|m| !(300..400).contains(m));
     let at = now() + Duration::seconds(320);
-    let plan = plan(&window(&old_gap), Some(at - Duration::minutes(10)), at, &Reach::default(), FIVE);
+    let plan = plan(
+        &window(&old_gap),
+        Some(at - Duration::minutes(10)),
+        at,
+        &Reach::default(),
+        FIVE,
+    );
     assert_eq!(plan.kind, ReadKind::Incremental);
 }
 
@@ -73,10 +80,22 @@ fn a_gap_older_than_the_horizon_does_not_count() {
 fn a_long_absence_reaches_back_to_the_newest_held_reading_or_the_whole_day() {
     let held = window(&steady(24));
     let two_hours = now() + Duration::hours(2);
-    let plan2 = plan(&held, Some(two_hours - Duration::minutes(1)), two_hours, &Reach::default(), FIVE);
+    let plan2 = plan(
+        &held,
+        Some(two_hours - Duration::minutes(1)),
+        two_hours,
+        &Reach::default(),
+        FIVE,
+    );
     assert_eq!(shape(plan2), (ReadKind::Incremental, 125, 27));
     let a_day = now() + Duration::hours(23) + Duration::minutes(58);
-    let plan_day = plan(&held, Some(a_day - Duration::minutes(1)), a_day, &Reach::default(), FIVE);
+    let plan_day = plan(
+        &held,
+        Some(a_day - Duration::minutes(1)),
+        a_day,
+        &Reach::default(),
+        FIVE,
+    );
     assert_eq!(plan_day, ReadPlan::FULL_DAY);
 }
 

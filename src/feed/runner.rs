@@ -251,6 +251,12 @@ async fn refresh(
             );
             (window, None)
         }
+        // A transient fault opened the circuit: say until when, as the next request's
+        // answer would have said without calling Share.
+        Err(error @ UpstreamError::Share(_)) => {
+            let reported = state.session.refusal().unwrap_or(error);
+            (window, Some(Arc::new(reported)))
+        }
         Err(error) => (window, Some(Arc::new(error))),
     };
     state

@@ -116,7 +116,9 @@ fn readings_from_the_future_or_before_1970_are_set_aside() {
     let ancient = Reading::new(
         1,
         Trend::Flat,
-        DateTime::from_timestamp(-86_400, 0).expect("1969").fixed_offset(),
+        DateTime::from_timestamp(-86_400, 0)
+            .expect("1969")
+            .fixed_offset(),
     )
     .expect("valid");
     let year_20000 = Reading::new(

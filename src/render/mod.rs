@@ -23,7 +23,10 @@ pub use native::ReadingBody;
 /// What an answer shows, with its parameters already parsed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum View {
-    Readings { minutes: Minutes, max_count: MaxCount },
+    Readings {
+        minutes: Minutes,
+        max_count: MaxCount,
+    },
     Latest,
     Current,
     /// Nightscout entries; `current` for `entries/current`, `tsv` for tab-separated text.
@@ -32,19 +35,16 @@ pub enum View {
         current: bool,
         tsv: bool,
     },
-    Pebble { count: usize, mmol: bool },
+    Pebble {
+        count: usize,
+        mmol: bool,
+    },
 }
 
 impl View {
     /// Whether the answer depends on the time it is made, not only on the window.
     fn timed(&self) -> bool {
-        !matches!(
-            self,
-            View::Entries {
-                current: false,
-                ..
-            }
-        )
+        !matches!(self, View::Entries { current: false, .. })
     }
 
     fn content_type(&self) -> &'static str {
@@ -154,10 +154,9 @@ impl RenderCache {
 /// Renders one answer at the whole second `at`.
 pub fn render(account: &str, window: &Window, view: &View, at: DateTime<Utc>) -> Rendered {
     let draft = match view {
-        View::Readings {
-            minutes,
-            max_count,
-        } => native::readings(account, window, at, *minutes, *max_count),
+        View::Readings { minutes, max_count } => {
+            native::readings(account, window, at, *minutes, *max_count)
+        }
         View::Latest => native::one(account, window, at, false),
         View::Current => native::one(account, window, at, true),
         View::Entries {

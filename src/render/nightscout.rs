@@ -34,7 +34,12 @@ pub fn entries_view(
             }
         }
     } else {
-        entries(account, readings, |r| query.matches(r.epoch_ms()), query.limit())
+        entries(
+            account,
+            readings,
+            |r| query.matches(r.epoch_ms()),
+            query.limit(),
+        )
     };
     let body = if tsv {
         tsv::render(&selected).into_bytes()
@@ -53,7 +58,13 @@ pub fn entries_view(
 
 /// `/pebble`: the newest `count` readings of the last day. `status[0].now` is the second the
 /// answer was made; the entity tag covers everything else.
-pub fn pebble_view(account: &str, window: &Window, at: DateTime<Utc>, count: usize, mmol: bool) -> Draft {
+pub fn pebble_view(
+    account: &str,
+    window: &Window,
+    at: DateTime<Utc>,
+    count: usize,
+    mmol: bool,
+) -> Draft {
     let within = window.within(at, DAY);
     let mut changes = Changes::default();
     if let Some(left) = window.readings().get(within) {
@@ -63,7 +74,12 @@ pub fn pebble_view(account: &str, window: &Window, at: DateTime<Utc>, count: usi
         changes.crossing(oldest_shown, DAY, at);
     }
     let oldest = (at - DAY).timestamp_millis();
-    let recent = entries(account, window.readings(), |r| r.epoch_ms() >= oldest, count);
+    let recent = entries(
+        account,
+        window.readings(),
+        |r| r.epoch_ms() >= oldest,
+        count,
+    );
     let document = pebble::render(&recent, mmol, at.timestamp_millis());
     let mut fingerprint = Fingerprint::new(if mmol { "pebble.mmol" } else { "pebble" }, account);
     fingerprint.bytes(&serde_json::to_vec(&document.bgs).expect("invariant: bgs serialise"));

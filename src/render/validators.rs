@@ -124,6 +124,9 @@ mod tests {
         assert_eq!(tag(false), tag(false));
         assert_ne!(tag(false), tag(true));
         assert_eq!(tag(false).len(), 34);
-        assert_ne!(Fingerprint::new("a", "bc").etag(), Fingerprint::new("ab", "c").etag());
+        assert_ne!(
+            Fingerprint::new("a", "bc").etag(),
+            Fingerprint::new("ab", "c").etag()
+        );
     }
 }

@@ -14,10 +14,10 @@ use super::SimulatedData;
 use crate::accounts::{Account, LoginKind};
 use crate::domain::Region;
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::feed::circuit::CircuitState;
 use crate::feed::status::{AccountStatus, SessionPhase};
 use crate::feed::Feeds;
+use crate::state::AppState;
 
 /// A configured account and the state of its Share session.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

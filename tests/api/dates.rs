@@ -78,7 +78,11 @@ async fn a_reading_from_the_future_is_never_served() {
 #[actix_web::test]
 async fn a_reading_a_little_ahead_of_this_clock_is_served() {
     let app = spawn_app().await;
-    answered_once_with(&app, serde_json::json!([share_record(minutes_from_now(1), 120)])).await;
+    answered_once_with(
+        &app,
+        serde_json::json!([share_record(minutes_from_now(1), 120)]),
+    )
+    .await;
 
     let current = app.get("/readings/current").await.json();
 

@@ -101,7 +101,11 @@ async fn clients_hanging_up_during_a_lockout_answer_cost_one_login() {
         .parse()
         .expect("seconds");
     assert!(retry_after >= 29 * 60, "{retry_after}");
-    assert_eq!(app.calls(), (2, 0, 0), "the locker's login, and the service's one");
+    assert_eq!(
+        app.calls(),
+        (2, 0, 0),
+        "the locker's login, and the service's one"
+    );
 }
 
 #[actix_web::test]
@@ -118,7 +122,11 @@ async fn clients_hanging_up_during_a_slow_read_leave_the_read_to_finish_for_ever
         .header("cache-status")
         .expect("Cache-Status")
         .starts_with("dexcom-share-proxy; hit"));
-    assert_eq!(app.calls(), (1, 1, 1), "the one read served the later client");
+    assert_eq!(
+        app.calls(),
+        (1, 1, 1),
+        "the one read served the later client"
+    );
 }
 
 #[actix_web::test]
@@ -188,7 +196,11 @@ async fn the_feed_follows_the_sensor_cadence_and_reads_only_what_is_new() {
         "served this many ms after appearing upstream: {served:?}"
     );
     let reads = app.sim.reads();
-    assert!(reads.len() <= 14, "{} reads in 32 minutes: {reads:?}", reads.len());
+    assert!(
+        reads.len() <= 14,
+        "{} reads in 32 minutes: {reads:?}",
+        reads.len()
+    );
     let first = &reads[0];
     assert_eq!((first.minutes, first.max_count), (1440, 288));
     for read in &reads[1..] {
@@ -220,8 +232,7 @@ async fn readings_uploaded_late_are_backfilled() {
     })
     .await;
     let now = app.clock.now().timestamp_millis();
-    app.sim
-        .hide(now - 150 * 60_000, now - 30 * 60_000);
+    app.sim.hide(now - 150 * 60_000, now - 30 * 60_000);
     let before = app.get("/readings?minutes=180").await.json();
     let held = before.as_array().expect("array").len();
     assert!((12..=14).contains(&held), "{held} readings outside the gap");
@@ -241,7 +252,11 @@ async fn readings_uploaded_late_are_backfilled() {
         after.as_array().expect("array").len()
     );
     let reads = app.sim.reads();
-    let backfill = reads.iter().skip(1).find(|r| r.minutes >= 180).expect("read");
+    let backfill = reads
+        .iter()
+        .skip(1)
+        .find(|r| r.minutes >= 180)
+        .expect("read");
     assert!(backfill.max_count <= 40, "{backfill:?}");
 }
 
@@ -270,7 +285,11 @@ async fn an_account_nobody_asks_for_costs_nothing_and_an_idle_one_stops() {
     let bob_view = app.account_view("bob").await;
     assert_eq!(bob_view["watched"], false);
     assert_eq!(bob_view["reads"], 0);
-    assert_eq!(app.calls().0, 1, "only alice ever logged in (bob uses his account ID)");
+    assert_eq!(
+        app.calls().0,
+        1,
+        "only alice ever logged in (bob uses his account ID)"
+    );
     assert_eq!(app.calls().1, 1);
 
     // Asked again: the feed starts again, without a new login, from what it held.

@@ -311,12 +311,6 @@ impl TestApp {
         }
     }
 
-    /// Waits until the simulator has answered `reads` glucose reads in all.
-    pub async fn until_reads(&self, reads: u64) {
-        self.until(&format!("{reads} Share reads"), |app| app.calls().2 >= reads)
-            .await;
-    }
-
     /// Sleeps for a span of the shared clock's time.
     pub async fn sleep(&self, span: Duration) {
         self.clock.sleep(span).await;

@@ -173,8 +173,10 @@ async fn bare_entries_paths_answer_tab_separated_text_unless_json_is_asked() {
 }
 
 #[actix_web::test]
-async fn if_modified_since_the_newest_entry_is_304() {
+async fn if_modified_since_the_last_change_is_304() {
     let app = spawn_app().await;
+    assert_eq!(app.get("/ns/alice/api/v1/entries.json").await.status, 200);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
     let first = app.get("/ns/alice/api/v1/entries.json").await;
     let last_modified = first
         .header("last-modified")

@@ -130,7 +130,10 @@ async fn nothing_secret_is_logged_at_trace_level_through_logins_expiry_and_rejec
     }
     assert_eq!(after_expiry.status, 200);
     // alice, bob and the environment's account are watched: one login each.
-    assert!((1..=3).contains(&relogins), "{relogins} logins after the expiry");
+    assert!(
+        (1..=3).contains(&relogins),
+        "{relogins} logins after the expiry"
+    );
     rejected_password.assert_problem(502, "upstream_auth_failed");
     let statuses: Vec<u16> = rejected_tokens.iter().map(|r| r.status.as_u16()).collect();
     assert_eq!(statuses, [401, 401, 403, 403, 401, 401]);
