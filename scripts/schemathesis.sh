@@ -17,8 +17,6 @@ lib_start_simulator ./target/debug/share-simulator "$work"
 # No slow-down for wrong tokens: the fuzzer sends thousands on purpose (tests/api/access.rs
 # covers the slow-down).
 cat >"$work/proxy.toml" <<TOML
-[cache]
-ttl_seconds = 5
 [auth]
 failure_delay_max_ms = 0
 [[accounts]]

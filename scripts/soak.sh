@@ -31,10 +31,14 @@ TOML
 lib_start_simulator ./target/release/share-simulator "$work" "$work/sim.toml"
 control="$SIM_CONTROL"
 
-# Short back-off cap, so that recoveries happen many times within the run.
+# Short back-off cap, so that recoveries happen many times within the run. The feeds expect a
+# reading every minute (the simulator makes one every 5), so they retry often and meet the
+# injected faults many times.
 cat >"$work/proxy.toml" <<TOML
-[cache]
-ttl_seconds = 5
+[feed]
+interval_seconds = 60
+retry_every_seconds = 2
+slow_poll_seconds = 30
 [upstream]
 timeout_seconds = 2
 retry_max_seconds = 30

@@ -12,8 +12,14 @@ use crate::routes;
     info(
         title = "dexcom-share-proxy",
         description = "Real-time glucose readings from Dexcom Share over plain HTTP/JSON.\n\n\
-            Readings come from Dexcom Share, cached for `cache.ttl_seconds` (60 s by default); \
-            one Share session is kept per configured account. Errors are \
+            Readings come from Dexcom Share through a live feed per account: while a client \
+            has asked for the account in the last 15 minutes, the service reads Share once per \
+            new reading (every 5 minutes, shortly after the reading reaches Share), asking \
+            only for what is new, with one Share session per account; answers never wait for \
+            Share, except the first for an account nobody asked for lately. Readings answers \
+            carry a strong `ETag`, `Last-Modified` and `Cache-Control: private, max-age=<seconds \
+            until the next reading is due>`; `If-None-Match` / `If-Modified-Since` get 304 while \
+            the readings and their `stale` flags are unchanged. Errors are \
             `application/problem+json` documents with a stable `code`.\n\n\
             Responses about the built-in simulator's demo account carry the header \
             `X-Simulated-Data: true`: that data is synthetic and must not be used for \
@@ -26,14 +32,17 @@ use crate::routes;
             status. A login Share rejected is not repeated for 5 min, doubling to 1 h (at least \
             30 min after the lockout code); two logins of one account are never closer than \
             60 s; transient faults (timeouts, connection errors, 5xx/429 pages, unknown codes, \
-            unreadable bodies) pause Share calls for 5 s doubling to 5 min, with jitter. While \
-            calls are paused, answers come without a Share call, with `Retry-After` on errors. \
-            The state shows in `GET /accounts` under `circuit`.\n\n\
+            unreadable bodies) pause Share calls for 5 s doubling to 5 min, with jitter. Only \
+            the account's feed calls Share, so no client (one that hangs up included) can \
+            cause a login. Errors carry `Retry-After` while calls are paused. The state shows \
+            in `GET /accounts` under `circuit`.\n\n\
             **Stale but honest.** When Share fails and a copy of the last day fetched within \
             24 h is held, it answers, labelled by `Cache-Status: dexcom-share-proxy; hit; \
             ttl=<negative>; fwd=stale; detail=<error code>` and `Age`; every reading carries \
             `age_seconds` and `stale` (older than 10 min). A Share record that cannot be read \
-            exactly fails the whole read (`upstream_bad_response`): no value is ever guessed."
+            exactly fails the whole read (`upstream_bad_response`): no value is ever guessed. \
+            A reading dated more than 2 minutes ahead of the service's clock (a wrong clock on \
+            the wearer's phone) is set aside and never served."
     ),
     modifiers(&BearerScheme),
     // Referenced only from the shared error responses, which do not register their schemas.

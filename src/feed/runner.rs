@@ -2,12 +2,14 @@
 //! Share client (awc's client is not `Send`) and runs every feed as a task on it. A feed task
 //! owns its account's session, so a client that hangs up changes nothing upstream.
 
+use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_rt::Arbiter;
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use tokio::sync::mpsc;
 
 use super::error::UpstreamError;
@@ -19,7 +21,7 @@ use super::snapshot::{Board, Snapshot};
 use super::status::AccountStatus;
 use super::window::{plausible, Window};
 use super::FeedSettings;
-use crate::clock::Clock;
+use crate::clock::{Clock, Tick};
 use crate::config::AccountSettings;
 use crate::domain::AccountName;
 use crate::share::{ShareClient, ShareError};
@@ -118,20 +120,32 @@ impl ArbiterHost {
 }
 
 async fn run_feed(context: Rc<Context>, account: usize, run: u64) {
+    // A bug in one feed must not leave its account marked running with no one to publish.
+    let feed = AssertUnwindSafe(feed_loop(Rc::clone(&context), account, run));
+    if feed.catch_unwind().await.is_err() {
+        log::error!("account number {account}: the feed failed; the next request restarts it");
+        context.interest.stopped(account, run);
+    }
+}
+
+async fn feed_loop(context: Rc<Context>, account: usize, run: u64) {
     let cell = Rc::clone(&context.states[account]);
     let mut state = cell.lock().await;
     log::info!("account {}: watched; feed started", state.name);
-    let mut next = Next {
-        at: context.clock.now(),
-        poll: Poll::Unaligned,
-        reading_due: None,
-    };
+    let mut poll = Poll::Unaligned;
+    let mut wake = context.clock.tick();
     loop {
-        if !wait_for(&context, account, next.at).await {
+        if !wait_for(&context, account, wake).await {
             break;
         }
-        let (snapshot, planned) = refresh(&context, &mut state, account, run, next.poll).await;
-        next = planned;
+        let (snapshot, next) = refresh(&context, &mut state, account, run, poll).await;
+        poll = next.poll;
+        // Waited for on the monotonic scale: a wall clock stepped back (a Raspberry Pi
+        // correcting its boot-time clock) must not stall the feed.
+        let span = (next.at - context.clock.now())
+            .to_std()
+            .unwrap_or(Duration::ZERO);
+        wake = context.clock.tick() + span;
         context.board.publish(account, Arc::new(snapshot));
     }
     context.interest.stopped(account, run);
@@ -156,30 +170,31 @@ fn watched(context: &Context, account: usize) -> bool {
         || context.clock.now().timestamp_millis() - last < idle_after.num_milliseconds()
 }
 
-/// Sleeps until `at`; `false` when the account became unwatched first.
-async fn wait_for(context: &Context, account: usize, at: DateTime<Utc>) -> bool {
+/// Sleeps until the monotonic point `at`; `false` when the account became unwatched first.
+async fn wait_for(context: &Context, account: usize, at: Tick) -> bool {
     loop {
         if !watched(context, account) {
             return false;
         }
-        let now = context.clock.now();
-        if now >= at {
+        let left = at.saturating_sub(context.clock.tick());
+        if left.is_zero() {
             return true;
         }
+        let now = context.clock.now();
         let last = context.interest.last_asked_ms(account);
         let idle_at = DateTime::from_timestamp_millis(last).unwrap_or(now)
             + chrono_span(context.settings.idle_after);
-        let wake = if context.interest.held(account) {
-            at
+        let until_idle = if context.interest.held(account) {
+            left
         } else {
-            at.min(idle_at)
+            (idle_at - now).to_std().unwrap_or(Duration::ZERO)
         };
         // Wake at least every minute: a push subscriber may have let go meanwhile.
-        let span = (wake - now)
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-            .min(Duration::from_secs(60));
-        context.clock.sleep(span).await;
+        let span = left.min(until_idle).min(Duration::from_secs(60));
+        context
+            .clock
+            .sleep(span.max(Duration::from_millis(1)))
+            .await;
     }
 }
 
