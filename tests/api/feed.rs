@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use dexcom_share_proxy::clock::Clock;
-use dexcom_share_proxy::config::Login;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
 use crate::helpers::{
-    account, alice, bob, sim_config, spawn, Options, TestApp, ALICE_PASSWORD, ALICE_USER,
+    alice, bob, sim_config, spawn, wrong_password, Options, TestApp, ALICE_PASSWORD, ALICE_USER,
 };
 
 /// Eight clients ask for `path`, and each hangs up 0.2 s later.
@@ -21,20 +20,6 @@ async fn eight_clients_hang_up(app: &TestApp, path: &str) {
     let asks = (0..8).map(|_| impatient.get(format!("{}{path}", app.address)).send());
     for outcome in futures_util::future::join_all(asks).await {
         assert!(outcome.is_err(), "the client was meant to hang up first");
-    }
-}
-
-fn wrong_password() -> Options {
-    Options {
-        accounts: |url| {
-            vec![account(
-                "alice",
-                Login::Username(ALICE_USER.into()),
-                "wrong-password",
-                url,
-            )]
-        },
-        ..Options::default()
     }
 }
 

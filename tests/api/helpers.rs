@@ -185,6 +185,21 @@ pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
     }
 }
 
+/// `alice`, with a password Share rejects.
+pub fn wrong_password() -> Options {
+    Options {
+        accounts: |url| {
+            vec![account(
+                "alice",
+                Login::Username(ALICE_USER.to_owned()),
+                "wrong-password",
+                url,
+            )]
+        },
+        ..Options::default()
+    }
+}
+
 /// One account, `alice`, logging in by username.
 pub async fn spawn_app() -> TestApp {
     spawn(Options::default()).await

@@ -3,10 +3,9 @@
 use std::time::Duration;
 
 use dexcom_share_proxy::clock::Clock;
-use dexcom_share_proxy::config::Login;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
-use crate::helpers::{account, bob, spawn, Options, ALICE_USER};
+use crate::helpers::{bob, spawn, wrong_password, Options};
 
 /// A clock 100 times faster than real time: the next reading falls due ~2.6 s after start.
 fn fast() -> Options {
@@ -66,18 +65,7 @@ async fn a_session_error_on_the_retry_is_a_bad_response_not_a_loop() {
 
 #[actix_web::test]
 async fn a_wrong_password_is_tried_once_and_never_replayed() {
-    let app = spawn(Options {
-        accounts: |url| {
-            vec![account(
-                "alice",
-                Login::Username(ALICE_USER.into()),
-                "wrong-password",
-                url,
-            )]
-        },
-        ..Options::default()
-    })
-    .await;
+    let app = spawn(wrong_password()).await;
 
     let first = app.get("/readings/current").await;
     let body = first.assert_problem(502, "upstream_auth_failed");
@@ -185,16 +173,8 @@ async fn an_all_zeros_uuid_from_login_is_a_rejected_login() {
 async fn a_rejected_login_is_not_retried_when_the_feed_restarts_after_idling() {
     let app = spawn(Options {
         clock: Clock::scaled(100.0),
-        accounts: |url| {
-            vec![account(
-                "alice",
-                Login::Username(ALICE_USER.into()),
-                "wrong-password",
-                url,
-            )]
-        },
         configure: |settings| settings.feed.idle_after = Duration::from_secs(60),
-        ..Options::default()
+        ..wrong_password()
     })
     .await;
     app.get("/readings")
