@@ -20,6 +20,10 @@ struct Cli {
     /// Serve a demo account backed by the built-in Share simulator (synthetic data).
     #[arg(long)]
     demo: bool,
+    /// Log every request (method, path with tokens redacted, status, size, time), as
+    /// `[log] access = true` does.
+    #[arg(long)]
+    access_log: bool,
     /// Print the OpenAPI document and exit.
     #[arg(long)]
     print_openapi: bool,
@@ -50,6 +54,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     let mut settings = Settings::load(cli.config.as_deref(), &|name| std::env::var(name).ok())
         .map_err(|e| e.to_string())?;
+    settings.access_log |= cli.access_log;
     if let Some(listen) = &cli.listen {
         settings.listen = config::parse_listen(listen, "--listen").map_err(|e| e.to_string())?;
     }

@@ -67,6 +67,7 @@ impl Application {
         let origins = settings.cors.allowed_origins.clone();
         let spec = crate::openapi::document();
         let root_aliases = settings.accounts.len() == 1;
+        let access_log = settings.access_log;
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -93,7 +94,7 @@ impl Application {
                 .wrap(from_fn(middleware::slow_down_auth_failures))
                 .wrap(from_fn(middleware::limit_requests))
                 .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
-                .wrap(middleware::access_log())
+                .wrap(Condition::new(access_log, middleware::access_log()))
         })
         .client_request_timeout(REQUEST_HEAD_TIMEOUT)
         .listen(listener)?

@@ -38,6 +38,8 @@ pub struct Settings {
     pub accounts: Vec<AccountSettings>,
     pub auth: AuthSettings,
     pub cors: CorsSettings,
+    /// Whether every request is logged (`[log] access`; `--access-log`).
+    pub access_log: bool,
 }
 
 /// `[auth]`: who may read accounts that have no tokens.
@@ -100,8 +102,15 @@ struct RawFile {
     feed: Option<feed::RawFeed>,
     auth: Option<RawAuth>,
     cors: Option<RawCors>,
+    log: Option<RawLog>,
     #[serde(default)]
     accounts: Vec<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    access: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +165,7 @@ impl Settings {
                 feed: None,
                 auth: None,
                 cors: None,
+                log: None,
                 accounts: Vec::new(),
             },
         };
@@ -214,6 +224,7 @@ impl Settings {
                 },
             },
             cors: CorsSettings { allowed_origins },
+            access_log: raw.log.and_then(|l| l.access).unwrap_or(false),
         })
     }
 }

@@ -34,6 +34,7 @@ fn the_documented_example_loads_with_defaults() {
     assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(settings.feed, crate::feed::FeedSettings::default());
     assert_eq!(settings.render_cache_bytes, 4096 * 1024);
+    assert!(!settings.access_log, "no per-request log unless asked for");
     let alice = &settings.accounts[0];
     assert_eq!(alice.name.as_str(), "alice");
     assert_eq!(alice.login, Login::Username("alice@example.com".into()));
@@ -46,6 +47,8 @@ fn every_key_is_read() {
     let settings = load_str(
         r#"
         listen = "0.0.0.0:9999"
+        [log]
+        access = true
         [cache]
         ttl_seconds = 30
         render_max_kib = 1024
@@ -85,6 +88,7 @@ fn every_key_is_read() {
     .expect("valid config");
     assert_eq!(settings.listen.port(), 9999);
     assert_eq!(settings.render_cache_bytes, 1024 * 1024);
+    assert!(settings.access_log);
     let feed = &settings.feed;
     let s = chrono::Duration::seconds;
     let m = chrono::Duration::minutes;

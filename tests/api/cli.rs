@@ -99,3 +99,29 @@ fn demo_mode_serves_a_simulated_current_reading() {
     assert!(accounts.contains("\"simulated\":true"), "{accounts}");
     proxy.stop();
 }
+
+/// Requests are logged one line each only when asked for; the feed's events always are.
+#[test]
+fn the_access_log_is_off_by_default_and_on_with_its_flag() {
+    for (flag, logged) in [(None, false), (Some("--access-log"), true)] {
+        let mut command = proxy();
+        command
+            .args(["--demo", "--listen", "127.0.0.1:0"])
+            .args(flag)
+            .env("RUST_LOG", "info");
+        let proxy = Logged::start(command);
+        let current = http_get(&proxy.addr, "/readings/current");
+        let health = http_get(&proxy.addr, "/health?token=not-logged-0123456789");
+
+        let log = proxy.stop();
+        assert!(current.starts_with("HTTP/1.1 200"), "{current}");
+        assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+        assert!(log.contains("feed started"), "{log}");
+        assert_eq!(
+            log.contains("\"GET /health?token=<redacted> HTTP/1.1\""),
+            logged,
+            "{flag:?}: {log}"
+        );
+        assert!(!log.contains("not-logged-0123456789"), "{log}");
+    }
+}

@@ -182,6 +182,7 @@ pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
         accounts,
         auth: AuthSettings::default(),
         cors: CorsSettings::default(),
+        access_log: false,
     }
 }
 

@@ -23,6 +23,8 @@ fn config(sim_url: &str) -> String {
     format!(
         r#"
 listen = "127.0.0.1:0"
+[log]
+access = true
 [feed]
 # The simulator's next reading is due 5 s after it starts: the feeds read it then.
 initial_lag_seconds = 0
