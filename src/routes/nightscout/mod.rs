@@ -178,7 +178,8 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
 }
 
 /// Watch-face summary (Nightscout `GET /pebble`): `count` readings (default 1) in `units`
-/// (`mgdl`, the default, or `mmol`).
+/// (`mgdl`, the default, or `mmol`). `status[0].now` is the second the answer was made; the
+/// `ETag` covers everything else, so a 304 says the readings are unchanged.
 #[utoipa::path(
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
@@ -189,6 +190,7 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     ),
     responses(
         (status = 200, description = "The summary", body = Pebble),
+        (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         FacadeErrors,
     )
 )]
