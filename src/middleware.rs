@@ -1,14 +1,16 @@
-//! What wraps every route: request size limits, no bodies on GET, the slow answer to failed
-//! token attempts, and an access log with `?token=` redacted.
+//! What wraps every route: request size limits, no bodies on GET, the simulated-data label,
+//! the slow answer to failed token attempts, and an access log with `?token=` redacted.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::{Logger, Next};
-use actix_web::{web, Error};
+use actix_web::{web, Error, HttpMessage};
 
 use crate::error::ApiError;
 use crate::routes::access::TOKEN_PARAM;
+use crate::routes::{SimulatedData, SIMULATED_HEADER};
 use crate::state::AppState;
 
 /// Longest path plus query string accepted (414 beyond). Real requests use a few hundred.
@@ -17,18 +19,51 @@ pub const MAX_URL_BYTES: usize = 8 * 1024;
 /// connections whose request head passes 128 KiB or 96 headers.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
-/// Refuses oversized URLs and headers, and GET or HEAD requests with a body, before routing.
-pub async fn limit_requests(
+/// Around every route, in one layer (each layer costs every request an allocation): refuses
+/// oversized URLs and headers and GET or HEAD requests with a body before routing; labels
+/// answers about simulated accounts; and answers a missing, wrong or misdirected token only
+/// after a delay that grows with the client's recent failures (see
+/// [`crate::auth::AuthFailures`]). The client is the peer address: `X-Forwarded-For` is not
+/// trusted, since anyone can send it.
+pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    match refusal(&req) {
-        Some(error) => Ok(req.error_response(error).map_into_right_body()),
-        None => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body),
+    if let Some(error) = refusal(&req) {
+        return Ok(req.error_response(error).map_into_right_body());
     }
+    let client = req.peer_addr().map(|a| a.ip());
+    let mut response = next.call(req).await?;
+    if response.request().extensions().contains::<SimulatedData>() {
+        response.headers_mut().insert(
+            HeaderName::from_static(SIMULATED_HEADER),
+            HeaderValue::from_static("true"),
+        );
+    }
+    let failure = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .filter(|e| e.is_auth_failure())
+        .map(ApiError::code);
+    if let (Some(code), Some(client)) = (failure, client) {
+        let Some(state) = response
+            .request()
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+        else {
+            return Ok(response.map_into_left_body());
+        };
+        let (failures, delay) = state.auth_failures.record(client).await;
+        log::info!(
+            "{client}: {code} on {} ({failures} failed token attempt(s) in the last minute; \
+             answering after {} ms)",
+            response.request().path(),
+            delay.as_millis()
+        );
+        tokio::time::sleep(delay).await;
+    }
+    Ok(response.map_into_left_body())
 }
 
 fn refusal(req: &ServiceRequest) -> Option<ApiError> {
@@ -58,35 +93,6 @@ fn has_body(req: &ServiceRequest) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     length.is_some_and(|n| n > 0) || headers.contains_key(header::TRANSFER_ENCODING)
-}
-
-/// Answers a missing, wrong or misdirected token only after a delay that grows with the
-/// client's recent failures (see [`crate::auth::AuthFailures`]). The client is the peer
-/// address: `X-Forwarded-For` is not trusted, since anyone can send it.
-pub async fn slow_down_auth_failures(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let client = req.peer_addr().map(|a| a.ip());
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let response = next.call(req).await?;
-    let failure = response
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<ApiError>())
-        .filter(|e| e.is_auth_failure())
-        .map(ApiError::code);
-    if let (Some(code), Some(client), Some(state)) = (failure, client, state) {
-        let (failures, delay) = state.auth_failures.record(client).await;
-        log::info!(
-            "{client}: {code} on {} ({failures} failed token attempt(s) in the last minute; \
-             answering after {} ms)",
-            response.request().path(),
-            delay.as_millis()
-        );
-        tokio::time::sleep(delay).await;
-    }
-    Ok(response)
 }
 
 /// The access log: one line per request, with `token` values in the query replaced by

@@ -7,11 +7,11 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_cors::Cors;
-use actix_web::dev::{Server, Service};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::dev::Server;
+use actix_web::http::header::{self, HeaderName};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Condition};
-use actix_web::{web, App, HttpMessage, HttpServer};
+use actix_web::{web, App, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -22,7 +22,7 @@ use crate::config::Settings;
 use crate::feed::{FeedThread, Feeds};
 use crate::middleware;
 use crate::render::RenderCache;
-use crate::routes::{self, SimulatedData, SIMULATED_HEADER};
+use crate::routes::{self, SIMULATED_HEADER};
 use crate::state::AppState;
 
 /// A client gets this long to send its request head (slow-loris defence; actix's default,
@@ -78,21 +78,7 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
                 .default_service(web::to(routes::fallback))
-                .wrap_fn(|req, srv| {
-                    let response = srv.call(req);
-                    async move {
-                        let mut response = response.await?;
-                        if response.request().extensions().contains::<SimulatedData>() {
-                            response.headers_mut().insert(
-                                HeaderName::from_static(SIMULATED_HEADER),
-                                HeaderValue::from_static("true"),
-                            );
-                        }
-                        Ok(response)
-                    }
-                })
-                .wrap(from_fn(middleware::slow_down_auth_failures))
-                .wrap(from_fn(middleware::limit_requests))
+                .wrap(from_fn(middleware::guard))
                 .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
                 .wrap(Condition::new(access_log, middleware::access_log()))
         })

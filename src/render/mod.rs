@@ -7,6 +7,7 @@ pub mod native;
 pub mod nightscout;
 pub mod validators;
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -63,16 +64,19 @@ pub struct Draft {
     pub changes: Changes,
 }
 
-/// An answer ready to serve.
+/// An answer ready to serve, with its validators already written out for the headers.
 #[derive(Debug)]
 pub struct Rendered {
     /// `None`: nothing to show (204).
     pub body: Option<Bytes>,
     pub content_type: &'static str,
     /// A strong entity tag, quoted.
-    pub etag: String,
+    pub etag: Bytes,
     /// When the content last changed, on a whole second (possibly the current one).
     pub modified: DateTime<Utc>,
+    /// `modified` as an HTTP date, once the second it names has begun (a `Last-Modified`
+    /// must not be later than the answer's `Date`); `None` within that second.
+    pub last_modified: Option<Bytes>,
     /// The next time the content changes by itself (a reading turning stale or leaving the
     /// window), if it does; a cache must not keep the answer past it.
     pub expires: Option<DateTime<Utc>>,
@@ -91,6 +95,12 @@ struct Key {
 /// Renders shared by every request, of every account, within a byte budget.
 pub struct RenderCache {
     renders: moka::sync::Cache<Key, Arc<Rendered>>,
+}
+
+thread_local! {
+    // The last render each worker thread served: pollers repeat themselves, and a look here
+    // costs a comparison where the shared cache costs a hash and its bookkeeping.
+    static LAST: RefCell<Option<(Key, Arc<Rendered>)>> = const { RefCell::new(None) };
 }
 
 /// What an entry costs besides its body (key, bookkeeping).
@@ -140,14 +150,34 @@ impl RenderCache {
         now: DateTime<Utc>,
     ) -> Arc<Rendered> {
         let at = second_of(now);
+        let second = if view.timed() { at.timestamp() } else { 0 };
+        let window_version = window.version();
+        let same = |key: &Key| {
+            key.account == account
+                && key.window == window_version
+                && key.second == second
+                && key.view == *view
+        };
+        let last = LAST.with(|last| {
+            last.borrow()
+                .as_ref()
+                .filter(|(key, _)| same(key))
+                .map(|(_, rendered)| Arc::clone(rendered))
+        });
+        if let Some(rendered) = last {
+            return rendered;
+        }
         let key = Key {
             account,
-            window: window.version(),
+            window: window_version,
             view: view.clone(),
-            second: if view.timed() { at.timestamp() } else { 0 },
+            second,
         };
-        self.renders
-            .get_with(key, || Arc::new(render(name, window, view, at)))
+        let rendered = self
+            .renders
+            .get_with(key.clone(), || Arc::new(render(name, window, view, at)));
+        LAST.with(|last| *last.borrow_mut() = Some((key, Arc::clone(&rendered))));
+        rendered
     }
 }
 
@@ -167,11 +197,19 @@ pub fn render(account: &str, window: &Window, view: &View, at: DateTime<Utc>) ->
         View::Pebble { count, mmol } => nightscout::pebble_view(account, window, at, *count, *mmol),
     };
     let changed = ceil_second(window.changed_at());
+    let modified = draft.changes.last.map_or(changed, |last| last.max(changed));
     Rendered {
         body: draft.body.map(Bytes::from),
         content_type: view.content_type(),
-        etag: draft.fingerprint.etag(),
-        modified: draft.changes.last.map_or(changed, |last| last.max(changed)),
+        etag: Bytes::from(draft.fingerprint.etag()),
+        modified,
+        last_modified: (modified <= at).then(|| Bytes::from(http_date(modified))),
         expires: draft.changes.next,
     }
+}
+
+/// RFC 9110's IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`. Every date an answer
+/// carries lies within a day of its reading or of now, so before the year 10000.
+pub fn http_date(at: DateTime<Utc>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }

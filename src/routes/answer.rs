@@ -1,10 +1,12 @@
 //! From a feed's snapshot to an HTTP answer: which snapshot may be served, and the headers
 //! that tell clients and caches how fresh it is and how to revalidate it.
 
+use std::fmt::Write;
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
 
-use actix_web::http::header::{self, HttpDate};
+use actix_web::body::BoxBody;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
@@ -12,13 +14,15 @@ use crate::accounts::Account;
 use crate::error::ApiError;
 use crate::feed::{Observed, Snapshot, UpstreamError};
 use crate::render::validators::second_of;
-use crate::render::{Rendered, View};
+use crate::render::{http_date, Rendered, View};
 use crate::share::ShareError;
 use crate::state::AppState;
 
-/// The `Cache-Status` header (RFC 9211) and this service's name in it.
-const CACHE_STATUS: &str = "cache-status";
-const CACHE_NAME: &str = "dexcom-share-proxy";
+/// The `Cache-Status` header (RFC 9211), with this service's name in its values.
+const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
+const FETCHED: &str = "dexcom-share-proxy; fwd=miss; stored";
+const HIT: &str = "dexcom-share-proxy; hit";
+const HIT_TTL: &str = "dexcom-share-proxy; hit; ttl=";
 
 /// How the snapshot behind an answer stands.
 pub enum Freshness {
@@ -80,7 +84,8 @@ pub async fn served(state: &AppState, account: &Account) -> Result<Served, ApiEr
 }
 
 /// Serves `view` of the account from `served`: rendered once, revalidated with `ETag` /
-/// `If-None-Match` or `Last-Modified` / `If-Modified-Since` (304, no body).
+/// `If-None-Match` or `Last-Modified` / `If-Modified-Since` (304, no body). This is the hot
+/// path of every poller: headers are put in place as values, without parsing them back.
 pub fn answer(
     req: &HttpRequest,
     state: &AppState,
@@ -96,26 +101,41 @@ pub fn answer(
         view,
         now,
     );
-    let (mut response, body) = if not_modified(req, &rendered) {
-        (HttpResponse::NotModified(), None)
+    let (status, body) = if not_modified(req, &rendered) {
+        (StatusCode::NOT_MODIFIED, None)
     } else {
         match &rendered.body {
-            Some(body) => (HttpResponse::Ok(), Some(body.clone())),
-            None => (HttpResponse::NoContent(), None),
+            Some(body) => (StatusCode::OK, Some(body.clone())),
+            None => (StatusCode::NO_CONTENT, None),
         }
     };
-    let modified = rendered.modified.min(second_of(now));
-    response
-        .insert_header((header::ETAG, rendered.etag.as_str()))
-        .insert_header((header::LAST_MODIFIED, http_date(modified)))
-        .insert_header((
-            header::CACHE_CONTROL,
-            format!("private, max-age={}", max_age(served, &rendered, now)),
-        ));
-    freshness_headers(&mut response, account, served, now);
+    let mut response = HttpResponse::new(status);
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_maybe_shared(rendered.etag.clone()) {
+        headers.insert(header::ETAG, etag);
+    }
+    let last_modified = match &rendered.last_modified {
+        Some(text) => HeaderValue::from_maybe_shared(text.clone()),
+        None => HeaderValue::from_str(&http_date(rendered.modified.min(second_of(now)))),
+    };
+    if let Ok(last_modified) = last_modified {
+        headers.insert(header::LAST_MODIFIED, last_modified);
+    }
+    let max_age = max_age(served, &rendered, now);
+    headers.insert(
+        header::CACHE_CONTROL,
+        number_after("private, max-age=", max_age),
+    );
+    freshness_headers(headers, account, served, now);
     match body {
-        Some(body) => response.content_type(rendered.content_type).body(body),
-        None => response.finish(),
+        Some(body) => {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(rendered.content_type),
+            );
+            response.set_body(BoxBody::new(body))
+        }
+        None => response,
     }
 }
 
@@ -123,7 +143,7 @@ pub fn answer(
 /// whether the request waited for the feed's first read, was answered from the feed's latest
 /// snapshot, or from the last good copy because Share failed.
 fn freshness_headers(
-    response: &mut actix_web::HttpResponseBuilder,
+    headers: &mut HeaderMap,
     account: &Account,
     served: &Served,
     now: DateTime<Utc>,
@@ -132,27 +152,30 @@ fn freshness_headers(
         .snapshot
         .fetched_at
         .map_or(0, |at| (now - at).num_seconds().max(0));
+    headers.insert(header::AGE, HeaderValue::from(age));
     let status = match &served.freshness {
-        Freshness::Fetched => format!("{CACHE_NAME}; fwd=miss; stored"),
-        Freshness::Live => format!(
-            "{CACHE_NAME}; hit; ttl={}",
-            seconds_until(served.snapshot.reading_due, now)
-        ),
+        Freshness::Fetched => HeaderValue::from_static(FETCHED),
+        Freshness::Live => number_after(HIT_TTL, seconds_until(served.snapshot.reading_due, now)),
         Freshness::Stale(error) => {
             let code = ApiError::Upstream {
                 account: account.name.clone(),
                 error: Arc::clone(error),
             }
             .code();
-            format!(
-                "{CACHE_NAME}; hit; ttl={}; fwd=stale; detail={code}",
-                -age.max(1)
-            )
+            let text = format!("{HIT_TTL}{}; fwd=stale; detail={code}", -age.max(1));
+            HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(HIT))
         }
     };
-    response
-        .insert_header((header::AGE, age.to_string()))
-        .insert_header((CACHE_STATUS, status));
+    headers.insert(CACHE_STATUS, status);
+}
+
+/// `prefix` followed by `n` in decimal, as a header value.
+fn number_after(prefix: &'static str, n: i64) -> HeaderValue {
+    let mut text = String::with_capacity(prefix.len() + 20);
+    text.push_str(prefix);
+    // Writing an integer into a String cannot fail.
+    let _ = write!(text, "{n}");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(prefix))
 }
 
 /// Until the next reading is due, and never past the moment the body changes by itself (a
@@ -183,7 +206,7 @@ fn not_modified(req: &HttpRequest, rendered: &Rendered) -> bool {
             .filter_map(|value| value.to_str().ok())
             .flat_map(|list| list.split(','))
             .map(|tag| tag.trim())
-            .any(|tag| tag == "*" || tag.trim_start_matches("W/") == rendered.etag);
+            .any(|tag| tag == "*" || tag.trim_start_matches("W/").as_bytes() == rendered.etag);
     }
     match req.get_header::<header::IfModifiedSince>() {
         Some(header::IfModifiedSince(since)) => {
@@ -193,13 +216,4 @@ fn not_modified(req: &HttpRequest, rendered: &Rendered) -> bool {
         }
         None => false,
     }
-}
-
-/// HTTP dates end with the year 9999 (and the formatter panics past it).
-const LAST_HTTP_DATE_MS: i64 = 253_402_300_799_000;
-
-fn http_date(at: DateTime<Utc>) -> HttpDate {
-    let ms = at.timestamp_millis().clamp(0, LAST_HTTP_DATE_MS);
-    let ms = u64::try_from(ms).unwrap_or(0);
-    HttpDate::from(UNIX_EPOCH + Duration::from_millis(ms))
 }
