@@ -40,9 +40,10 @@ pub const GET_PATHS: &[&str] = &[
 
 pub fn configure(config: &mut ServiceConfig) {
     config
-        .service(readings::list)
-        .service(readings::latest)
+        // Matched in this order: the one pollers ask most comes first.
         .service(readings::current)
+        .service(readings::latest)
+        .service(readings::list)
         .service(accounts::list)
         .service(health::health)
         .service(nightscout::entries_json)
