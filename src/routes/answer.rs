@@ -1,10 +1,11 @@
 //! From a feed's snapshot to an HTTP answer: which snapshot may be served, and the headers
 //! that tell clients and caches how fresh it is and how to revalidate it.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use actix_web::body::BoxBody;
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -110,22 +111,9 @@ pub fn answer(
     };
     let mut response = HttpResponse::new(status);
     let headers = response.headers_mut();
-    if let Ok(etag) = HeaderValue::from_maybe_shared(rendered.etag.clone()) {
-        headers.insert(header::ETAG, etag);
+    for (name, value) in header_values(account, served, &rendered, now) {
+        headers.insert(name, value);
     }
-    let last_modified = match &rendered.last_modified {
-        Some(text) => HeaderValue::from_maybe_shared(text.clone()),
-        None => HeaderValue::from_str(&http_date(rendered.modified.min(second_of(now)))),
-    };
-    if let Ok(last_modified) = last_modified {
-        headers.insert(header::LAST_MODIFIED, last_modified);
-    }
-    let max_age = max_age(served, &rendered, now);
-    headers.insert(
-        header::CACHE_CONTROL,
-        number_after("private, max-age=", max_age),
-    );
-    freshness_headers(headers, account, served, now);
     match body {
         Some(body) => {
             headers.insert(
@@ -138,21 +126,91 @@ pub fn answer(
     }
 }
 
-/// `Age` (seconds since Share last answered) and an RFC 9211 `Cache-Status` that says
-/// whether the request waited for the feed's first read, was answered from the feed's latest
-/// snapshot, or from the last good copy because Share failed.
-fn freshness_headers(
-    headers: &mut HeaderMap,
+/// The validators and freshness headers of one answer.
+type Headers = [(HeaderName, HeaderValue); 5];
+
+/// The headers of the last live answer each worker thread made: pollers ask the same thing
+/// many times a second, and these only change with the second, the render or the snapshot.
+struct Made {
+    rendered: Arc<Rendered>,
+    snapshot: Arc<Snapshot>,
+    second: i64,
+    headers: Headers,
+}
+
+thread_local! {
+    static MADE: RefCell<Option<Made>> = const { RefCell::new(None) };
+}
+
+/// `ETag`, `Last-Modified`, `Cache-Control`, `Age` and `Cache-Status` for `rendered` served
+/// from `served` at `now`.
+fn header_values(
     account: &Account,
     served: &Served,
+    rendered: &Arc<Rendered>,
     now: DateTime<Utc>,
-) {
+) -> Headers {
+    let live = matches!(served.freshness, Freshness::Live);
+    let second = now.timestamp();
+    let same = |made: &Made| {
+        made.second == second
+            && Arc::ptr_eq(&made.rendered, rendered)
+            && Arc::ptr_eq(&made.snapshot, &served.snapshot)
+    };
+    if live {
+        let made = MADE.with(|made| {
+            made.borrow()
+                .as_ref()
+                .filter(|m| same(m))
+                .map(|m| m.headers.clone())
+        });
+        if let Some(headers) = made {
+            return headers;
+        }
+    }
+    let etag = HeaderValue::from_maybe_shared(rendered.etag.clone());
+    let last_modified = match &rendered.last_modified {
+        Some(text) => HeaderValue::from_maybe_shared(text.clone()),
+        None => HeaderValue::from_str(&http_date(rendered.modified.min(second_of(now)))),
+    };
     let age = served
         .snapshot
         .fetched_at
         .map_or(0, |at| (now - at).num_seconds().max(0));
-    headers.insert(header::AGE, HeaderValue::from(age));
-    let status = match &served.freshness {
+    let headers = [
+        (
+            header::ETAG,
+            etag.unwrap_or_else(|_| HeaderValue::from_static("\"\"")),
+        ),
+        (
+            header::LAST_MODIFIED,
+            last_modified.unwrap_or_else(|_| HeaderValue::from_static("")),
+        ),
+        (
+            header::CACHE_CONTROL,
+            number_after("private, max-age=", max_age(served, rendered, now)),
+        ),
+        (header::AGE, HeaderValue::from(age)),
+        (CACHE_STATUS, cache_status(account, served, age, now)),
+    ];
+    if live {
+        MADE.with(|made| {
+            *made.borrow_mut() = Some(Made {
+                rendered: Arc::clone(rendered),
+                snapshot: Arc::clone(&served.snapshot),
+                second,
+                headers: headers.clone(),
+            });
+        });
+    }
+    headers
+}
+
+/// An RFC 9211 `Cache-Status` that says whether the request waited for the feed's first
+/// read, was answered from the feed's latest snapshot, or from the last good copy because
+/// Share failed (`age`: seconds since Share last answered).
+fn cache_status(account: &Account, served: &Served, age: i64, now: DateTime<Utc>) -> HeaderValue {
+    match &served.freshness {
         Freshness::Fetched => HeaderValue::from_static(FETCHED),
         Freshness::Live => number_after(HIT_TTL, seconds_until(served.snapshot.reading_due, now)),
         Freshness::Stale(error) => {
@@ -164,8 +222,7 @@ fn freshness_headers(
             let text = format!("{HIT_TTL}{}; fwd=stale; detail={code}", -age.max(1));
             HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(HIT))
         }
-    };
-    headers.insert(CACHE_STATUS, status);
+    }
 }
 
 /// `prefix` followed by `n` (at least 0) in decimal, as a header value; written by hand on
