@@ -1,8 +1,12 @@
-//! `cargo bench --bench feed_day`: a simulated day of the live feed, in process. One Share
-//! simulator per account (so every Share call and read is counted per account) and the proxy
-//! with its default settings share one scaled clock; three accounts are watched (polled
-//! often), two are never asked for. It measures targets 4, 5 and 6 of the benchmark and
+//! `cargo bench --bench feed_day`: the live feed in process, against the Share simulator,
+//! with the proxy's default settings. It measures targets 4, 5 and 6 of the benchmark and
 //! prints a markdown table.
+//!
+//! 1. A crowd (target 6), on the system clock: 200 concurrent clients with every kind of
+//!    query at a cold start, then 200 more on the warm snapshot; the Share calls they cost.
+//! 2. A simulated day (targets 4 and 5): one simulator per account (so every Share call and
+//!    read is counted per account) and the proxy share one scaled clock; three accounts are
+//!    watched (their `/readings/latest` polled every few real ms), two are never asked for.
 //!
 //! Environment (defaults in brackets):
 //! - `FEED_DAY_SPEED` [288]: simulated seconds per real second (288: a day in 5 minutes);
@@ -116,10 +120,15 @@ fn init_logging() -> Arc<AtomicUsize> {
     warnings
 }
 
-/// The simulator of one account. The first watched account's newest reading is a minute old
-/// at start, so the crowd at its cold start has about four simulated minutes before the next
-/// reading is due; the others get the per-account phase derived from their seeds.
-fn simulator(knobs: &Knobs, clock: Clock, index: usize, name: &str) -> std::io::Result<Simulator> {
+/// The simulator of one account; `newest_age` places its newest reading (see
+/// [`SimulatorConfig::newest_reading_age_seconds`]), else the seed's phase does.
+fn simulator(
+    knobs: &Knobs,
+    clock: Clock,
+    index: usize,
+    name: &str,
+    newest_age: Option<u32>,
+) -> Result<Simulator, String> {
     let mut config = SimulatorConfig::demo();
     config.accounts = vec![SimAccount::new(
         &format!("{name}@example.com"),
@@ -131,8 +140,46 @@ fn simulator(knobs: &Knobs, clock: Clock, index: usize, name: &str) -> std::io::
     config.session_lifetime_minutes = knobs.session_minutes;
     config.upload_lag_seconds = knobs.lag_seconds;
     config.upload_lag_jitter_seconds = knobs.jitter_seconds;
-    config.newest_reading_age_seconds = (index == 0).then_some(60);
-    Simulator::start(config, TcpListener::bind("127.0.0.1:0")?)
+    config.newest_reading_age_seconds = newest_age;
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Simulator::start(config, listener).map_err(|e| e.to_string())
+}
+
+/// The proxy with its default settings (exactly as with an empty config file), serving
+/// `names` from `simulators`; returns its base URL.
+fn start_proxy(names: &[&str], simulators: &[Simulator], clock: Clock) -> Result<String, String> {
+    let mut settings = Settings::load(None, &|_| None).map_err(|e| e.to_string())?;
+    settings.accounts = names
+        .iter()
+        .zip(simulators)
+        .map(|(name, sim)| account(name, sim.base_url()))
+        .collect::<Result<_, _>>()?;
+    // Bound like `Application::build` binds (std's listener), so the crowd meets the same
+    // listen queue as in production.
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let app =
+        Application::with_listener(&settings, listener, clock).map_err(|e| e.to_string())?;
+    let base = format!("http://{}", app.addr());
+    actix_web::rt::spawn(app.run_until_stopped());
+    Ok(base)
+}
+
+/// Target 6 on the system clock, before the day: a crowd of clients with every kind of query
+/// at a cold start, then as many on the warm snapshot. The account's newest reading is a
+/// minute old, so the feed's next scheduled read is about four minutes away and every read
+/// counted is the crowd's. (On the day's fast clock a crowd that waits a second for a dropped
+/// connection attempt would span scheduled reads.) The proxy and simulator stay up, idle.
+async fn crowds(knobs: &Knobs) -> Result<(observe::Crowd, observe::Crowd), String> {
+    let clock = Clock::system();
+    let simulator = simulator(knobs, clock, 99, "crowd", Some(60))?;
+    let sim = simulator.control();
+    let base = start_proxy(&["crowd"], std::slice::from_ref(&simulator), clock)?;
+    let client = observe::client();
+    let cold = observe::crowd(&client, &base, "crowd", knobs.clients, &sim).await;
+    let warm = observe::crowd(&client, &base, "crowd", knobs.clients, &sim).await;
+    // Dropping the handle leaves the simulator running, like the proxy, idle until the end.
+    drop(simulator);
+    Ok((cold, warm))
 }
 
 fn account(name: &str, base_url: String) -> Result<AccountSettings, String> {
@@ -161,25 +208,17 @@ async fn main() -> ExitCode {
 
 async fn run(warnings: &AtomicUsize) -> Result<(), String> {
     let knobs = Knobs::from_env()?;
+    let (cold, warm) = crowds(&knobs).await?;
+
     let clock = Clock::scaled(knobs.speed);
     let names: Vec<&str> = WATCHED.iter().chain(UNWATCHED.iter()).copied().collect();
-    let mut simulators = Vec::new();
-    for (index, name) in names.iter().enumerate() {
-        simulators.push(simulator(&knobs, clock, index, name).map_err(|e| e.to_string())?);
-    }
-    let sims: Vec<_> = simulators.iter().map(Simulator::control).collect();
-    // The service's defaults, exactly as with an empty config file.
-    let mut settings = Settings::load(None, &|_| None).map_err(|e| e.to_string())?;
-    settings.accounts = names
+    let simulators = names
         .iter()
-        .zip(&simulators)
-        .map(|(name, sim)| account(name, sim.base_url()))
-        .collect::<Result<_, _>>()?;
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let app =
-        Application::with_listener(&settings, listener, clock).map_err(|e| e.to_string())?;
-    let base = format!("http://{}", app.addr());
-    actix_web::rt::spawn(app.run_until_stopped());
+        .enumerate()
+        .map(|(index, name)| simulator(&knobs, clock, index, name, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sims: Vec<_> = simulators.iter().map(Simulator::control).collect();
+    let base = start_proxy(&names, &simulators, clock)?;
 
     let start = clock.now();
     let end = start + chrono::Duration::hours(i64::from(knobs.hours));
@@ -200,12 +239,6 @@ async fn run(warnings: &AtomicUsize) -> Result<(), String> {
         start,
         knobs.hours,
     ));
-    let client = observe::client();
-    let cold = observe::crowd(&client, &base, WATCHED[0], knobs.clients, &sims[0], clock).await;
-    let next_poll = report::next_poll_at(&client, &base, WATCHED[0]).await;
-    let warm = observe::crowd(&client, &base, WATCHED[0], knobs.clients, &sims[0], clock).await;
-    let warm_ended = clock.now();
-
     let followers: Vec<_> = WATCHED
         .iter()
         .zip(&sims)
@@ -225,7 +258,9 @@ async fn run(warnings: &AtomicUsize) -> Result<(), String> {
         followed.push(follower.await.map_err(|e| e.to_string())?);
     }
     let hourly = hourly.await.map_err(|e| e.to_string())?;
-    let views = report::account_views(&client, &base).await?;
+    // A fresh client: the first one's pooled connections have been idle past the proxy's
+    // keep-alive, and reusing one that the proxy just closed fails the request.
+    let views = report::account_views(&observe::client(), &base).await?;
 
     let day = report::Day {
         knobs: &knobs,
@@ -239,7 +274,6 @@ async fn run(warnings: &AtomicUsize) -> Result<(), String> {
         views: &views,
         cold: &cold,
         warm: &warm,
-        warm_gap_s: next_poll.map(|at| (at - warm_ended).num_milliseconds() as f64 / 1000.0),
         warnings: warnings.load(Ordering::Relaxed),
     };
     let rows = day.rows();

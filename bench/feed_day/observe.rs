@@ -45,6 +45,9 @@ fn taken_ms(status: u16, body: &[u8]) -> Result<i64, String> {
 /// What following one account saw.
 #[derive(Default)]
 pub struct Followed {
+    /// When the first poll was answered (epoch ms): readings uploaded before it are not
+    /// counted, since nobody was looking.
+    pub started_ms: Option<i64>,
     pub polls: u64,
     pub failures: u64,
     pub first_failure: Option<String>,
@@ -85,6 +88,7 @@ pub async fn follow(
         let at = clock.now().timestamp_millis();
         let real = Instant::now();
         seen.note_visible(&sim);
+        seen.started_ms.get_or_insert(at);
         if let Some(previous) = previous {
             let gap = real.duration_since(previous).as_secs_f64() * 1000.0 * clock.speed();
             seen.gaps_ms.push(gap);
@@ -140,8 +144,11 @@ pub struct Crowd {
     pub clients: usize,
     pub ok: usize,
     pub first_failure: Option<String>,
-    /// Simulated seconds from the first request sent to the last answer.
-    pub took_s: f64,
+    /// Real milliseconds from the first request sent to the last answer.
+    pub took_ms: f64,
+    /// Connections the kernel dropped meanwhile because a listen queue was full (the
+    /// host-wide `TcpExt: ListenOverflows` counter).
+    pub listen_overflows: u64,
     /// The account's Share calls once every client has its answer.
     pub calls: (u64, u64, u64),
 }
@@ -153,7 +160,6 @@ pub async fn crowd(
     account: &str,
     clients: usize,
     sim: &SimControl,
-    clock: Clock,
 ) -> Crowd {
     let paths = [
         format!("/readings?account={account}"),
@@ -164,13 +170,15 @@ pub async fn crowd(
         format!("/ns/{account}/api/v1/entries.json"),
         format!("/ns/{account}/pebble"),
     ];
-    let started = clock.now();
+    let overflows = listen_overflows();
+    let started = Instant::now();
     let requests = (0..clients).map(|i| {
         let url = format!("{base}{}", paths[i % paths.len()]);
         async move { (get(client, &url).await, url) }
     });
     let answers = futures_util::future::join_all(requests).await;
-    let took_s = (clock.now() - started).num_milliseconds() as f64 / 1000.0;
+    let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let listen_overflows = listen_overflows().saturating_sub(overflows);
     let mut first_failure = None;
     let mut ok = 0;
     for (answer, url) in answers {
@@ -189,9 +197,27 @@ pub async fn crowd(
         clients,
         ok,
         first_failure,
-        took_s,
+        took_ms,
+        listen_overflows,
         calls: calls(sim),
     }
+}
+
+/// The host's `TcpExt: ListenOverflows` (0 where /proc/net/netstat is unreadable).
+fn listen_overflows() -> u64 {
+    let text = std::fs::read_to_string("/proc/net/netstat").unwrap_or_default();
+    let mut lines = text.lines();
+    while let (Some(names), Some(values)) = (lines.next(), lines.next()) {
+        if !names.starts_with("TcpExt:") {
+            continue;
+        }
+        let found = names
+            .split_whitespace()
+            .zip(values.split_whitespace())
+            .find(|(name, _)| *name == "ListenOverflows");
+        return found.and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    }
+    0
 }
 
 /// The value at quantile `q` (nearest rank) of `values`, which it sorts.

@@ -41,21 +41,6 @@ pub async fn account_views(
         .collect())
 }
 
-/// When the feed of `account` reads Share next, as `/accounts` says.
-pub async fn next_poll_at(
-    client: &awc::Client,
-    base: &str,
-    account: &str,
-) -> Option<DateTime<Utc>> {
-    let (_, body) = observe::get(client, &format!("{base}/accounts")).await.ok()?;
-    let json: Value = serde_json::from_slice(&body).ok()?;
-    let entry = json.as_array()?.iter().find(|a| a["name"] == account)?;
-    let at = entry["next_poll_at"].as_str()?;
-    DateTime::parse_from_rfc3339(at)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 pub struct Day<'a> {
     pub knobs: &'a Knobs,
     pub names: &'a [&'a str],
@@ -69,8 +54,6 @@ pub struct Day<'a> {
     pub views: &'a [(String, View)],
     pub cold: &'a Crowd,
     pub warm: &'a Crowd,
-    /// Simulated seconds from the end of the warm crowd to the feed's next scheduled read.
-    pub warm_gap_s: Option<f64>,
     pub warnings: usize,
 }
 
@@ -106,6 +89,7 @@ impl Day<'_> {
         let mut delays_s = Vec::new();
         let mut never_served = 0;
         for (&taken, &visible_at) in &f.visible {
+            let from = from.max(f.started_ms.unwrap_or(from));
             if visible_at <= from || visible_at > to {
                 continue;
             }
@@ -271,8 +255,14 @@ impl Day<'_> {
             "6a",
             &format!("{} concurrent mixed clients at a cold start", c.clients),
             format!(
-                "{} authenticate, {} login, {} read; {}/{} answered 200 in {:.1} s",
-                c.calls.0, c.calls.1, c.calls.2, c.ok, c.clients, c.took_s
+                "{} authenticate, {} login, {} read; {}/{} answered 200 in {:.0} ms{}",
+                c.calls.0,
+                c.calls.1,
+                c.calls.2,
+                c.ok,
+                c.clients,
+                c.took_ms,
+                overflow_note(c)
             ),
             "1 login, 1 read",
             c.calls == (1, 1, 1) && c.ok == c.clients,
@@ -283,12 +273,11 @@ impl Day<'_> {
             "6b",
             &format!("{} more, on the warm snapshot", w.clients),
             format!(
-                "{more} more read(s); {}/{} answered 200 in {:.1} s, {} s before the next poll",
+                "{more} more read(s); {}/{} answered 200 in {:.0} ms{}",
                 w.ok,
                 w.clients,
-                w.took_s,
-                self.warm_gap_s
-                    .map_or_else(|| "?".to_owned(), |s| format!("{s:.0}"))
+                w.took_ms,
+                overflow_note(w)
             ),
             "0 reads",
             more == 0 && w.ok == w.clients,
@@ -347,4 +336,11 @@ impl Day<'_> {
 
 fn self_name(i: usize) -> &'static str {
     super::WATCHED.get(i).copied().unwrap_or("?")
+}
+
+fn overflow_note(crowd: &Crowd) -> String {
+    match crowd.listen_overflows {
+        0 => String::new(),
+        n => format!(" ({n} connection attempts dropped by a full listen queue)"),
+    }
 }
