@@ -12,7 +12,9 @@
 #   bench/run.sh
 #   SECONDS_EACH=30 ROUNDS=5 bench/run.sh
 # Env: SECONDS_EACH (10), CONNECTIONS (64), THREADS (2, wrk), ROUNDS (3, per server and
-# endpoint), ACCOUNTS (1000), STARTS (5), and the FEED_DAY_* knobs of bench/feed_day.rs.
+# endpoint), ACCOUNTS (1000), STARTS (5), ATTRIBUTION (1: also load /readings/current of a
+# second proxy run with RUST_LOG=warn, to tell the access log's cost from the rest), and the
+# FEED_DAY_* knobs of bench/feed_day.rs.
 # Needs wrk (apt-get install -y wrk), curl, jq, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +25,7 @@ THREADS="${THREADS:-2}"
 ROUNDS="${ROUNDS:-3}"
 ACCOUNTS="${ACCOUNTS:-1000}"
 STARTS="${STARTS:-5}"
+ATTRIBUTION="${ATTRIBUTION:-1}"
 for tool in wrk curl jq python3; do
   command -v "$tool" >/dev/null || { echo "bench: needs $tool (wrk: apt-get install -y wrk)" >&2; exit 1; }
 done
@@ -43,9 +46,10 @@ details="$work/details.md"
 : >"$rows"
 : >"$details"
 
-row() { # id target measured goal pass(0/1)
+row() { # id target measured goal pass (1, 0, or info)
   local verdict=MISS
   [ "$5" = 1 ] && verdict=PASS
+  [ "$5" = info ] && verdict="(info)"
   echo "| $1 | $2 | $3 | $4 | $verdict |" >>"$rows"
 }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -63,6 +67,18 @@ base_url = "$SIM_URL"
 TOML
 chmod 600 "$work/proxy.toml"
 lib_start_proxy "$bin/dexcom-share-proxy" "$work" "$work/proxy.toml"
+proxy_url="$PROXY_URL"
+proxy_pid="$PROXY_PID"
+# For attribution only (not a target): the same proxy without its access log.
+quiet_url=""
+if [ "$ATTRIBUTION" = 1 ]; then
+  mkdir -p "$work/quiet"
+  RUST_LOG=warn lib_start_proxy "$bin/dexcom-share-proxy" "$work/quiet" "$work/proxy.toml"
+  quiet_url="$PROXY_URL"
+  curl -sf "$quiet_url/readings/current" >/dev/null
+  PROXY_URL="$proxy_url"
+  PROXY_PID="$proxy_pid"
+fi
 curl -sf "$PROXY_URL/readings/current" -o "$work/current.json"
 curl -sf "$PROXY_URL/readings" -o "$work/day.json"
 day_count="$(jq length "$work/day.json")"
@@ -81,14 +97,19 @@ echo "bench: $ROUNDS rounds × (bare, proxy) × 2 endpoints, ${SECONDS_EACH} s e
 } >>"$details"
 for path in /readings/current /readings; do
   key="${path//\//_}"
-  : >"$work/bare$key"
-  : >"$work/proxy$key"
+  servers="bare proxy"
+  [ "$path" = /readings/current ] && [ -n "$quiet_url" ] && servers="bare proxy quiet"
+  for server in $servers; do : >"$work/$server$key"; done
   # Warm-up, not counted: connections, caches, CPU frequency.
   lib_wrk "$BARE_URL$path" "$THREADS" "$CONNECTIONS" 2
   lib_wrk "$PROXY_URL$path" "$THREADS" "$CONNECTIONS" 2
   for round in $(seq "$ROUNDS"); do
-    for server in bare proxy; do
-      if [ "$server" = bare ]; then url="$BARE_URL$path"; else url="$PROXY_URL$path"; fi
+    for server in $servers; do
+      case "$server" in
+        bare) url="$BARE_URL$path" ;;
+        proxy) url="$PROXY_URL$path" ;;
+        quiet) url="$quiet_url$path" ;;
+      esac
       lib_wrk "$url" "$THREADS" "$CONNECTIONS" "$SECONDS_EACH"
       echo "$WRK_RPS $WRK_P99_MS $WRK_ERRORS" >>"$work/$server$key"
       echo "| $path | $round | $server | $WRK_RPS | $WRK_P99_MS | $WRK_ERRORS |" >>"$details"
@@ -110,11 +131,18 @@ r="$(calc "$p_p99 / $b_p99")"
 row 1b "Cached /readings/current p99 latency vs bare handler" \
   "$(printf '%.2f× (proxy %.2f vs bare %.2f ms)' "$r" "$p_p99" "$b_p99")" "≤ 1.5×" "$(holds "$r <= 1.5")"
 
+if [ -n "$quiet_url" ]; then
+  q_rps="$(stat_of quiet_readings_current 1)"; q_p99="$(stat_of quiet_readings_current 2)"
+  row "1a·info" "… the same proxy with RUST_LOG=warn (no access log), for attribution" \
+    "$(printf '%.2f× (%.0f req/s; p99 %.2f ms = %.2f× bare)' "$(calc "$q_rps / $b_rps")" "$q_rps" "$q_p99" "$(calc "$q_p99 / $b_p99")")" \
+    "—" info
+fi
+
 b_rps="$(stat_of bare_readings 1)"; p_rps="$(stat_of proxy_readings 1)"
 p_p99="$(stat_of proxy_readings 2)"; b_p99="$(stat_of bare_readings 2)"
 errs="$(( $(errors_of proxy_readings) + $(errors_of bare_readings) ))"
 r="$(calc "$p_rps / $b_rps")"
-row 2 "Full-day /readings ($day_count readings, $((day_bytes / 1024)) KB) req/s vs bare handler" \
+row 2 "Full-day /readings ($day_count readings, $((day_bytes / 1000)) kB) req/s vs bare handler" \
   "$(printf '%.2f× (proxy %.0f vs bare %.0f req/s; p99 %.2f vs %.2f ms; %s errors)' "$r" "$p_rps" "$b_rps" "$p_p99" "$b_p99" "$errs")" \
   "≥ 0.5×" "$(holds "$r >= 0.5 && $errs == 0")"
 
