@@ -157,8 +157,7 @@ fn start_proxy(names: &[&str], simulators: &[Simulator], clock: Clock) -> Result
     // Bound like `Application::build` binds (std's listener), so the crowd meets the same
     // listen queue as in production.
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let app =
-        Application::with_listener(&settings, listener, clock).map_err(|e| e.to_string())?;
+    let app = Application::with_listener(&settings, listener, clock).map_err(|e| e.to_string())?;
     let base = format!("http://{}", app.addr());
     actix_web::rt::spawn(app.run_until_stopped());
     Ok(base)
@@ -220,6 +219,7 @@ async fn run(warnings: &AtomicUsize) -> Result<(), String> {
     let sims: Vec<_> = simulators.iter().map(Simulator::control).collect();
     let base = start_proxy(&names, &simulators, clock)?;
 
+    let rss_start_kb = observe::rss_kb();
     let start = clock.now();
     let end = start + chrono::Duration::hours(i64::from(knobs.hours));
     eprintln!(
@@ -275,6 +275,7 @@ async fn run(warnings: &AtomicUsize) -> Result<(), String> {
         cold: &cold,
         warm: &warm,
         warnings: warnings.load(Ordering::Relaxed),
+        rss_kb: (rss_start_kb, observe::rss_kb()),
     };
     let rows = day.rows();
     day.print_details();

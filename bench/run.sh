@@ -194,7 +194,7 @@ cat "$work/feed_day_rows.md" >>"$rows"
   echo "### Simulated day (feed_day)"
   echo
   echo '```'
-  sed -n '/^feed_day:/,/^warnings/p; /^per account/,/warnings and errors/p' "$work/feed_day.log" | awk '!seen[$0]++'
+  sed -n '/^per account/,/^  bench process RSS/p' "$work/feed_day.log"
   echo '```'
 } >>"$details"
 

@@ -8,8 +8,7 @@ use serde_json::Value;
 use super::observe::{self, quantile, Crowd, Followed};
 use super::Knobs;
 
-pub const TABLE_HEADER: &str =
-    "| # | Target | Measured | Goal | Result |\n|---|---|---|---|---|";
+pub const TABLE_HEADER: &str = "| # | Target | Measured | Goal | Result |\n|---|---|---|---|---|";
 
 /// A reading that became visible this close to the end may not have been served yet.
 const TAIL_MS: i64 = 60_000;
@@ -55,6 +54,8 @@ pub struct Day<'a> {
     pub cold: &'a Crowd,
     pub warm: &'a Crowd,
     pub warnings: usize,
+    /// This process's RSS (kB) when the day started and when it ended.
+    pub rss_kb: (u64, u64),
 }
 
 /// Freshness of one account: delays (s) from upload to first served, and readings that
@@ -331,6 +332,10 @@ impl Day<'_> {
             }
         }
         println!("  warnings and errors logged: {}", self.warnings);
+        println!(
+            "  bench process RSS (proxy + simulators + bench): {} kB at the start of the day, {} kB at its end",
+            self.rss_kb.0, self.rss_kb.1
+        );
     }
 }
 
