@@ -10,7 +10,7 @@
 //!
 //! Environment (defaults in brackets):
 //! - `FEED_DAY_SPEED` [288]: simulated seconds per real second (288: a day in 5 minutes);
-//! - `FEED_DAY_HOURS` [24]: simulated hours (whole hours);
+//! - `FEED_DAY_HOURS` [24; 1 under `cargo test --benches`]: simulated hours (whole hours);
 //! - `FEED_DAY_POLL_MS` [3]: real ms between two polls of one account's `/readings/latest`;
 //! - `FEED_DAY_LAG_SECONDS` [20] and `FEED_DAY_JITTER_SECONDS` [10]: the upload lag;
 //! - `FEED_DAY_SESSION_MINUTES` [1500]: the simulator's session lifetime (25 h: the day fits;
@@ -64,11 +64,17 @@ fn env_or<T: FromStr>(name: &str, default: T) -> Result<T, String> {
     }
 }
 
+/// `cargo bench` passes `--bench`; `cargo test --benches` does not, and gets a one-hour
+/// smoke run instead of the whole day.
+fn bench_mode() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
 impl Knobs {
     fn from_env() -> Result<Knobs, String> {
         let knobs = Knobs {
             speed: env_or("FEED_DAY_SPEED", 288.0)?,
-            hours: env_or("FEED_DAY_HOURS", 24)?,
+            hours: env_or("FEED_DAY_HOURS", if bench_mode() { 24 } else { 1 })?,
             poll: Duration::from_millis(env_or("FEED_DAY_POLL_MS", 3)?),
             lag_seconds: env_or("FEED_DAY_LAG_SECONDS", 20)?,
             jitter_seconds: env_or("FEED_DAY_JITTER_SECONDS", 10)?,
