@@ -1,23 +1,63 @@
 #!/usr/bin/env bash
-# Throughput and memory of the cached read path, rerunnable: a release proxy in front of the
-# simulator, loaded by wrk on loopback. Figures are reported as ratios to /health measured in
-# the same run, because machines here are noisy.
-#   bench/run.sh                 # 10 s per endpoint, 64 connections
-#   SECONDS_EACH=30 CONNECTIONS=128 bench/run.sh
-# Needs wrk (apt-get install -y wrk).
+# The benchmark, in one command: builds the release binaries, then
+#   1–2  throughput of cached /readings/current and full-day /readings against a bare
+#        actix-web handler serving the same bytes (the `bare` example), wrk on loopback,
+#        bare and proxy alternated, ratio of the medians;
+#   3    start-up time and RSS with 1000 configured accounts (bench/many_accounts.py);
+#   4–6  a simulated day in process (cargo bench --bench feed_day);
+# and prints one markdown table, also written with the machine to bench/results/<time>.md.
+# Every figure is a ratio against a baseline measured in the same run, or a count: the
+# machines here are small and noisy.
+#
+#   bench/run.sh
+#   SECONDS_EACH=30 ROUNDS=5 bench/run.sh
+# Env: SECONDS_EACH (10), CONNECTIONS (64), THREADS (2, wrk), ROUNDS (3, per server and
+# endpoint), ACCOUNTS (1000), STARTS (5), ATTRIBUTION (1: also load /readings/current of a
+# second proxy run with RUST_LOG=warn, to tell the access log's cost from the rest), and the
+# FEED_DAY_* knobs of bench/feed_day.rs.
+# Needs wrk (apt-get install -y wrk), curl, jq, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_EACH="${SECONDS_EACH:-10}"
 CONNECTIONS="${CONNECTIONS:-64}"
-command -v wrk >/dev/null || { echo "bench: needs wrk (apt-get install -y wrk)" >&2; exit 1; }
+THREADS="${THREADS:-2}"
+ROUNDS="${ROUNDS:-3}"
+ACCOUNTS="${ACCOUNTS:-1000}"
+STARTS="${STARTS:-5}"
+ATTRIBUTION="${ATTRIBUTION:-1}"
+for tool in wrk curl jq python3; do
+  command -v "$tool" >/dev/null || { echo "bench: needs $tool (wrk: apt-get install -y wrk)" >&2; exit 1; }
+done
+# Target 1 is about the service's default settings, its default logging included.
+unset RUST_LOG
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+bin="$CARGO_TARGET_DIR/release"
+echo "bench: building (release)" >&2
+cargo build --quiet --release --bin dexcom-share-proxy --bin share-simulator --example bare
+cargo bench --quiet --bench feed_day --no-run 2>/dev/null
 
 . scripts/lib.sh
 work="$(mktemp -d)"
 trap 'lib_stop_all; rm -rf "$work"' EXIT
+rows="$work/rows.md"
+details="$work/details.md"
+: >"$rows"
+: >"$details"
 
-cargo build --quiet --release --bin dexcom-share-proxy --bin share-simulator
-lib_start_simulator ./target/release/share-simulator "$work"
+row() { # id target measured goal pass (1, 0, or info)
+  local verdict=MISS
+  [ "$5" = 1 ] && verdict=PASS
+  [ "$5" = info ] && verdict="(info)"
+  echo "| $1 | $2 | $3 | $4 | $verdict |" >>"$rows"
+}
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+calc() { awk "BEGIN {print $1}"; }
+holds() { awk "BEGIN {exit !($1)}" && echo 1 || echo 0; }
+
+# --- 1–2: throughput against the bare handler --------------------------------------------
+lib_start_simulator "$bin/share-simulator" "$work"
 cat >"$work/proxy.toml" <<TOML
 [[accounts]]
 name = "demo"
@@ -25,21 +65,157 @@ username = "demo@example.com"
 password = "demo-password"
 base_url = "$SIM_URL"
 TOML
-RUST_LOG=warn lib_start_proxy ./target/release/dexcom-share-proxy "$work" "$work/proxy.toml"
-curl -sf "$PROXY_URL/readings/current" >/dev/null   # fills the cache
+chmod 600 "$work/proxy.toml"
+lib_start_proxy "$bin/dexcom-share-proxy" "$work" "$work/proxy.toml"
+proxy_url="$PROXY_URL"
+proxy_pid="$PROXY_PID"
+# For attribution only (not a target): the same proxy without its access log.
+quiet_url=""
+if [ "$ATTRIBUTION" = 1 ]; then
+  mkdir -p "$work/quiet"
+  RUST_LOG=warn lib_start_proxy "$bin/dexcom-share-proxy" "$work/quiet" "$work/proxy.toml"
+  quiet_url="$PROXY_URL"
+  curl -sf "$quiet_url/readings/current" >/dev/null
+  PROXY_URL="$proxy_url"
+  PROXY_PID="$proxy_pid"
+fi
+curl -sf "$PROXY_URL/readings/current" -o "$work/current.json"
+curl -sf "$PROXY_URL/readings" -o "$work/day.json"
+day_count="$(jq length "$work/day.json")"
+day_bytes="$(wc -c <"$work/day.json")"
+[ "$day_count" = 288 ] || echo "bench: warning: /readings holds $day_count readings, not 288" >&2
+lib_start_bare "$bin/examples/bare" "$work" \
+  --serve "/readings/current=$work/current.json" --serve "/readings=$work/day.json"
+proxy_rss_before="$(awk '/VmRSS/ {print $2}' "/proc/$PROXY_PID/status")"
 
-rss() { awk '/VmRSS/ {print $2}' "/proc/$PROXY_PID/status"; }
-rss_before=$(rss)
-echo "bench: $SECONDS_EACH s per endpoint, $CONNECTIONS connections, 2 wrk threads, proxy RSS ${rss_before} kB"
-printf '%-32s %12s %10s %14s\n' endpoint "req/s" "vs /health" "p99 latency"
-base=""
-for path in /health /readings/current "/readings?max_count=12" /readings /accounts; do
-  out="$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency "$PROXY_URL$path")"
-  rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-  errors="$(awk '/Non-2xx|Socket errors/' <<<"$out")"
-  [ -z "$base" ] && base="$rps"
-  printf '%-32s %12s %10s %14s %s\n' "$path" "$rps" "$(awk -v a="$rps" -v b="$base" 'BEGIN {printf "%.2f", a / b}')" "$p99" "$errors"
+echo "bench: $ROUNDS rounds × (bare, proxy) × 2 endpoints, ${SECONDS_EACH} s each, $CONNECTIONS connections, $THREADS wrk threads" >&2
+{
+  echo "### Throughput rounds (req/s, p99 ms, errors)"
+  echo
+  echo "| endpoint | round | server | req/s | p99 ms | errors |"
+  echo "|---|---|---|---|---|---|"
+} >>"$details"
+for path in /readings/current /readings; do
+  key="${path//\//_}"
+  servers="bare proxy"
+  [ "$path" = /readings/current ] && [ -n "$quiet_url" ] && servers="bare proxy quiet"
+  for server in $servers; do : >"$work/$server$key"; done
+  # Warm-up, not counted: connections, caches, CPU frequency.
+  lib_wrk "$BARE_URL$path" "$THREADS" "$CONNECTIONS" 2
+  lib_wrk "$PROXY_URL$path" "$THREADS" "$CONNECTIONS" 2
+  for round in $(seq "$ROUNDS"); do
+    for server in $servers; do
+      case "$server" in
+        bare) url="$BARE_URL$path" ;;
+        proxy) url="$PROXY_URL$path" ;;
+        quiet) url="$quiet_url$path" ;;
+      esac
+      lib_wrk "$url" "$THREADS" "$CONNECTIONS" "$SECONDS_EACH"
+      echo "$WRK_RPS $WRK_P99_MS $WRK_ERRORS" >>"$work/$server$key"
+      echo "| $path | $round | $server | $WRK_RPS | $WRK_P99_MS | $WRK_ERRORS |" >>"$details"
+      echo "bench: $path round $round $server: $WRK_RPS req/s, p99 $WRK_P99_MS ms, $WRK_ERRORS errors" >&2
+    done
+  done
 done
-echo "bench: proxy RSS after: $(rss) kB (before: $rss_before kB)"
-echo "bench: Share calls during the run: $(curl -s "$SIM_CONTROL/calls")"
+stat_of() { awk "{print \$$2}" "$work/$1" | median; }
+errors_of() { awk '{n += $3} END {print n + 0}' "$work/$1"; }
+
+b_rps="$(stat_of bare_readings_current 1)"; p_rps="$(stat_of proxy_readings_current 1)"
+b_p99="$(stat_of bare_readings_current 2)"; p_p99="$(stat_of proxy_readings_current 2)"
+errs="$(( $(errors_of proxy_readings_current) + $(errors_of bare_readings_current) ))"
+r="$(calc "$p_rps / $b_rps")"
+row 1a "Cached /readings/current req/s vs bare handler (default logging)" \
+  "$(printf '%.2f× (proxy %.0f vs bare %.0f req/s, medians of %s; %s errors)' "$r" "$p_rps" "$b_rps" "$ROUNDS" "$errs")" \
+  "≥ 0.9×" "$(holds "$r >= 0.9 && $errs == 0")"
+r="$(calc "$p_p99 / $b_p99")"
+row 1b "Cached /readings/current p99 latency vs bare handler" \
+  "$(printf '%.2f× (proxy %.2f vs bare %.2f ms)' "$r" "$p_p99" "$b_p99")" "≤ 1.5×" "$(holds "$r <= 1.5")"
+
+if [ -n "$quiet_url" ]; then
+  q_rps="$(stat_of quiet_readings_current 1)"; q_p99="$(stat_of quiet_readings_current 2)"
+  row "1a·info" "… the same proxy with RUST_LOG=warn (no access log), for attribution" \
+    "$(printf '%.2f× (%.0f req/s; p99 %.2f ms = %.2f× bare)' "$(calc "$q_rps / $b_rps")" "$q_rps" "$q_p99" "$(calc "$q_p99 / $b_p99")")" \
+    "—" info
+fi
+
+b_rps="$(stat_of bare_readings 1)"; p_rps="$(stat_of proxy_readings 1)"
+p_p99="$(stat_of proxy_readings 2)"; b_p99="$(stat_of bare_readings 2)"
+errs="$(( $(errors_of proxy_readings) + $(errors_of bare_readings) ))"
+r="$(calc "$p_rps / $b_rps")"
+row 2 "Full-day /readings ($day_count readings, $((day_bytes / 1000)) kB) req/s vs bare handler" \
+  "$(printf '%.2f× (proxy %.0f vs bare %.0f req/s; p99 %.2f vs %.2f ms; %s errors)' "$r" "$p_rps" "$b_rps" "$p_p99" "$b_p99" "$errs")" \
+  "≥ 0.5×" "$(holds "$r >= 0.5 && $errs == 0")"
+
+proxy_rss_after="$(awk '/VmRSS/ {print $2}' "/proc/$PROXY_PID/status")"
+log_lines="$(wc -l <"$work/proxy.err")"
+log_bytes="$(wc -c <"$work/proxy.err")"
+log_problems="$(grep -c -E ' (WARN|ERROR) ' "$work/proxy.err" || true)"
+{
+  echo
+  echo "Proxy (1 account): RSS $proxy_rss_before kB before the load, $proxy_rss_after kB after;"
+  echo "default log: $log_lines lines, $log_bytes bytes on stderr, $log_problems WARN/ERROR lines."
+  grep -E ' (WARN|ERROR) ' "$work/proxy.err" | head -5 | sed 's/^/    /' || true
+  echo "Share calls during the throughput runs: $(curl -s "$SIM_CONTROL/calls")"
+} >>"$details"
+lib_stop_all
+LIB_PIDS=()
+
+# --- 3: many accounts ---------------------------------------------------------------------
+echo "bench: $ACCOUNTS accounts: start-up and memory" >&2
+python3 bench/many_accounts.py --sim "$bin/share-simulator" --proxy "$bin/dexcom-share-proxy" \
+  --work "$work" --accounts "$ACCOUNTS" --starts "$STARTS" >"$work/many.json"
+m() { jq -r "$1" "$work/many.json"; }
+rss_mb="$(calc "$(m .rss_after_kb) / 1024")"
+ok="$(holds "$(m .answered_200) == $ACCOUNTS && $(m .accounts_with_reads) == $ACCOUNTS")"
+row 3a "RSS with $ACCOUNTS accounts, each holding a full day" \
+  "$(printf '%.1f MB (before any read %.1f MB; 2 s later %.1f MB; peak %.1f MB); %s/%s answered 200 in %s s' \
+     "$rss_mb" "$(calc "$(m .rss_before_kb) / 1024")" "$(calc "$(m .rss_settled_kb) / 1024")" \
+     "$(calc "$(m .hwm_kb) / 1024")" "$(m .answered_200)" "$ACCOUNTS" "$(m .ask_all_seconds)")" \
+  "< 32 MB" "$(holds "$rss_mb < 32 && $ok == 1")"
+row 3b "Start-up to serving with $ACCOUNTS accounts (spawn → first 200 on /health)" \
+  "$(printf '%.1f ms median, %.1f ms max over %s starts' "$(m .startup_median_ms)" "$(m .startup_max_ms)" "$STARTS")" \
+  "< 100 ms" "$(holds "$(m .startup_median_ms) < 100")"
+{
+  echo
+  echo "### $ACCOUNTS accounts"
+  echo
+  echo '```json'
+  jq . "$work/many.json"
+  echo '```'
+  grep -h -E ' (WARN|ERROR) ' "$work"/proxy-many-*.err | head -5 | sed 's/^/    /' || true
+} >>"$details"
+
+# --- 4–6: the simulated day ---------------------------------------------------------------
+echo "bench: the simulated day (cargo bench --bench feed_day)" >&2
+FEED_DAY_TABLE="$work/feed_day_rows.md" cargo bench --quiet --bench feed_day >"$work/feed_day.log"
+cat "$work/feed_day_rows.md" >>"$rows"
+{
+  echo
+  echo "### Simulated day (feed_day)"
+  echo
+  echo '```'
+  sed -n '/^per account/,/^  bench process RSS/p' "$work/feed_day.log"
+  echo '```'
+} >>"$details"
+
+# --- the table ----------------------------------------------------------------------------
+table="$(printf '| # | Target | Measured | Goal | Result |\n|---|---|---|---|---|\n'; cat "$rows")"
+echo
+echo "$table"
+mkdir -p bench/results
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+out="bench/results/$stamp.md"
+{
+  echo "# Benchmark $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(uname -sr), $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM"
+  echo "- Commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "- wrk: $THREADS threads, $CONNECTIONS connections, ${SECONDS_EACH} s per run, $ROUNDS rounds alternating bare and proxy (2 s warm-up each), on the same host"
+  echo "- Day: FEED_DAY_SPEED=${FEED_DAY_SPEED:-288} FEED_DAY_HOURS=${FEED_DAY_HOURS:-24} FEED_DAY_POLL_MS=${FEED_DAY_POLL_MS:-3}"
+  echo
+  echo "$table"
+  echo
+  cat "$details"
+} >"$out"
+echo
+echo "bench: written to $out"

@@ -35,13 +35,45 @@ lib_start_simulator() {
 }
 
 # lib_start_proxy BIN DIR CONFIG: sets PROXY_URL and PROXY_PID. Honours RUST_LOG, but keeps
-# this crate's info lines, which announce the address.
+# this crate's info lines, which announce the address; with RUST_LOG unset the proxy runs with
+# its default logging (info, access log included), as in production.
 lib_start_proxy() {
   local bin=$1 dir=$2 config=$3
-  RUST_LOG="${RUST_LOG:-info},dexcom_share_proxy=info" "$bin" --config "$config" --listen 127.0.0.1:0 \
-    >"$dir/proxy.out" 2>"$dir/proxy.err" &
+  if [ -n "${RUST_LOG:-}" ]; then
+    RUST_LOG="$RUST_LOG,dexcom_share_proxy=info" "$bin" --config "$config" --listen 127.0.0.1:0 \
+      >"$dir/proxy.out" 2>"$dir/proxy.err" &
+  else
+    env -u RUST_LOG "$bin" --config "$config" --listen 127.0.0.1:0 \
+      >"$dir/proxy.out" 2>"$dir/proxy.err" &
+  fi
   PROXY_PID=$!
   LIB_PIDS+=("$PROXY_PID")
   PROXY_URL="$(lib_wait_for "$dir/proxy.err" 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p')" || {
     echo "the proxy did not start:" >&2; cat "$dir/proxy.err" >&2; return 1; }
+}
+
+# lib_start_bare BIN DIR ARGS...: starts the bare baseline server (the `bare` example) with
+# ARGS (its --serve PATH=FILE pairs); sets BARE_URL and BARE_PID.
+lib_start_bare() {
+  local bin=$1 dir=$2
+  shift 2
+  "$bin" --listen 127.0.0.1:0 "$@" >"$dir/bare.out" 2>"$dir/bare.err" &
+  BARE_PID=$!
+  LIB_PIDS+=("$BARE_PID")
+  BARE_URL="$(lib_wait_for "$dir/bare.out" 's/^bare listening on //p')" || {
+    echo "the bare server did not start:" >&2; cat "$dir/bare.err" >&2; return 1; }
+}
+
+# lib_wrk URL THREADS CONNECTIONS SECONDS: one wrk run; sets WRK_RPS, WRK_P99_MS (p99 latency
+# in ms) and WRK_ERRORS (non-2xx answers plus socket errors).
+lib_wrk() {
+  local url=$1 threads=$2 connections=$3 seconds=$4 out
+  out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url")"
+  WRK_RPS="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+  WRK_P99_MS="$(awk '$1 == "99%" {
+      v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v);
+      if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000; else if (unit == "m") v *= 60000;
+      printf "%.3f", v }' <<<"$out")"
+  WRK_ERRORS="$(awk '/Non-2xx or 3xx responses:/ {n += $NF}
+      /Socket errors:/ {gsub(",", ""); n += $4 + $6 + $8 + $10} END {print n + 0}' <<<"$out")"
 }
