@@ -1,8 +1,6 @@
 //! `--demo`: a simulated account served by the built-in Share simulator, so the whole
 //! service can be tried without a Dexcom account. Its responses are labelled as simulated.
 
-use std::net::TcpListener;
-
 use crate::config::{AccountSettings, Login, Settings};
 use crate::domain::{AccountName, Region, Secret};
 use crate::simulator::{self, Simulator, SimulatorConfig};
@@ -19,7 +17,7 @@ pub fn start(settings: &mut Settings) -> Result<Simulator, String> {
             "--demo adds an account named `{DEMO_ACCOUNT}`, and the config already has one"
         ));
     }
-    let listener = TcpListener::bind("127.0.0.1:0")
+    let listener = crate::startup::listen(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .map_err(|e| format!("cannot start the Share simulator: {e}"))?;
     let sim = Simulator::start(SimulatorConfig::demo(), listener)
         .map_err(|e| format!("cannot start the Share simulator: {e}"))?;

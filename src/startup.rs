@@ -39,7 +39,7 @@ pub struct Application {
 
 impl Application {
     pub fn build(settings: &Settings) -> std::io::Result<Application> {
-        let listener = TcpListener::bind(settings.listen)?;
+        let listener = listen(settings.listen)?;
         Self::with_listener(settings, listener, Clock::system())
     }
 
@@ -100,6 +100,20 @@ impl Application {
         let _feeds = self.feeds;
         self.server.await
     }
+}
+
+/// Connections the kernel queues while the workers are busy (std's own `bind` queues 128:
+/// a crowd of 200 clients then waits a second for a retransmitted SYN).
+const LISTEN_BACKLOG: i32 = 2048;
+
+/// A listening socket on `addr` with a deep queue, as actix's own `bind` makes.
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// Browsers on these origins may call the API with GET and an `Authorization` header.

@@ -7,7 +7,7 @@
 //! must run on a clock of the same speed started at about the same moment.
 
 use std::io::Write;
-use std::net::TcpListener;
+use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -81,7 +81,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let listener = match TcpListener::bind(&listen) {
+    let bound = listen
+        .to_socket_addrs()
+        .and_then(|mut addrs| {
+            addrs
+                .next()
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address"))
+        })
+        .and_then(dexcom_share_proxy::startup::listen);
+    let listener = match bound {
         Ok(l) => l,
         Err(e) => {
             eprintln!("share-simulator: cannot listen on {listen}: {e}");
