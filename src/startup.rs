@@ -7,7 +7,8 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_cors::Cors;
-use actix_web::dev::Server;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Condition};
@@ -65,26 +66,29 @@ impl Application {
             clock,
         });
         let origins = settings.cors.allowed_origins.clone();
-        let spec = crate::openapi::document();
-        let root_aliases = settings.accounts.len() == 1;
         let access_log = settings.access_log;
-        let server = HttpServer::new(move || {
-            let (app, _) = App::new()
-                .into_utoipa_app()
-                .configure(routes::configure)
-                .split_for_parts();
-            app.configure(|config| routes::nightscout::configure_aliases(config, root_aliases))
-                .app_data(state.clone())
-                .service(web::redirect("/docs", "/docs/"))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
-                .default_service(web::to(routes::fallback))
-                .wrap(from_fn(middleware::guard))
-                .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
-                .wrap(Condition::new(access_log, middleware::access_log()))
-        })
-        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
-        .listen(listener)?
-        .run();
+        let parts = Parts {
+            state,
+            spec: crate::openapi::document(),
+            root_aliases: settings.accounts.len() == 1,
+        };
+        // Every layer costs every request, even switched off: without CORS and the access
+        // log, the application goes without their layers.
+        let server = if origins.is_empty() && !access_log {
+            HttpServer::new(move || app(&parts))
+                .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+                .listen(listener)?
+                .run()
+        } else {
+            HttpServer::new(move || {
+                app(&parts)
+                    .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+                    .wrap(Condition::new(access_log, middleware::access_log()))
+            })
+            .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+            .listen(listener)?
+            .run()
+        };
         Ok(Application {
             addr,
             server,
@@ -100,6 +104,39 @@ impl Application {
         let _feeds = self.feeds;
         self.server.await
     }
+}
+
+/// What every worker's application is built from, built once (cloning shares it).
+#[derive(Clone)]
+struct Parts {
+    state: web::Data<AppState>,
+    spec: utoipa::openapi::OpenApi,
+    root_aliases: bool,
+}
+
+/// One worker's application: the routes, the Swagger UI, the fallback, and the guard layer.
+fn app(
+    parts: &Parts,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(routes::configure)
+        .split_for_parts();
+    let root_aliases = parts.root_aliases;
+    app.configure(|config| routes::nightscout::configure_aliases(config, root_aliases))
+        .app_data(parts.state.clone())
+        .service(web::redirect("/docs", "/docs/"))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", parts.spec.clone()))
+        .default_service(web::to(routes::fallback))
+        .wrap(from_fn(middleware::guard))
 }
 
 /// Connections the kernel queues while the workers are busy (std's own `bind` queues 128:
