@@ -15,6 +15,7 @@ pub mod error;
 pub mod interest;
 pub mod plan;
 pub mod policy;
+mod refresh;
 pub mod runner;
 pub mod schedule;
 pub mod session;

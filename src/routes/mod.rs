@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod answer;
+mod answer_headers;
 pub mod health;
 pub mod nightscout;
 pub mod query;
