@@ -13,7 +13,7 @@
 #   SECONDS_EACH=30 ROUNDS=5 bench/run.sh
 # Env: SECONDS_EACH (10), CONNECTIONS (64), THREADS (2, wrk), ROUNDS (3, per server and
 # endpoint), ACCOUNTS (1000), STARTS (5), ATTRIBUTION (1: also load /readings/current of a
-# second proxy run with RUST_LOG=warn, to tell the access log's cost from the rest), and the
+# second proxy run with RUST_LOG=warn, to tell the cost of logging from the rest), and the
 # FEED_DAY_* knobs of bench/feed_day.rs.
 # Needs wrk (apt-get install -y wrk), curl, jq, python3.
 set -euo pipefail
@@ -69,7 +69,7 @@ chmod 600 "$work/proxy.toml"
 lib_start_proxy "$bin/dexcom-share-proxy" "$work" "$work/proxy.toml"
 proxy_url="$PROXY_URL"
 proxy_pid="$PROXY_PID"
-# For attribution only (not a target): the same proxy without its access log.
+# For attribution only (not a target): the same proxy logging nothing below warnings.
 quiet_url=""
 if [ "$ATTRIBUTION" = 1 ]; then
   mkdir -p "$work/quiet"
@@ -133,7 +133,7 @@ row 1b "Cached /readings/current p99 latency vs bare handler" \
 
 if [ -n "$quiet_url" ]; then
   q_rps="$(stat_of quiet_readings_current 1)"; q_p99="$(stat_of quiet_readings_current 2)"
-  row "1a·info" "… the same proxy with RUST_LOG=warn (no access log), for attribution" \
+  row "1a·info" "… the same proxy with RUST_LOG=warn (nothing logged below warnings), for attribution" \
     "$(printf '%.2f× (%.0f req/s; p99 %.2f ms = %.2f× bare)' "$(calc "$q_rps / $b_rps")" "$q_rps" "$q_p99" "$(calc "$q_p99 / $b_p99")")" \
     "—" info
 fi
