@@ -260,7 +260,8 @@ fn upstream_detail(account: &AccountName, error: &UpstreamError) -> String {
             "Dexcom Share locked account '{account}' after too many failed logins ({code}). \
              Stop every app that logs in with a wrong password and wait before trying again.{pause}"
         ),
-        other => format!("account '{account}': {other}.{pause}"),
+        // Share's own words stay in the log: a client gets a fixed text and the code.
+        other => format!("account '{account}': {}.{pause}", other.public_text()),
     }
 }
 

@@ -1,10 +1,12 @@
 //! What can go wrong talking to Share, classified by Share's `Code`, never by HTTP status:
 //! Share answers a wrong password with the same HTTP 500 as an outage.
 
+use super::scrub::shown;
 use super::wire::{self, DecodeError};
 
 /// One failed Share call. `Clone` because a rejected login is recorded and answered again
-/// without calling Share. No variant holds a password or a session ID.
+/// without calling Share. No variant holds a password or a session ID, and Share's own text is
+/// held scrubbed: `Display` is for the log; clients get [`ShareError::public_text`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ShareError {
     /// Share refused the credentials (wrong password, unknown user or account ID, wrong region).
@@ -37,16 +39,15 @@ pub enum ShareError {
 }
 
 impl ShareError {
-    /// A login answered with this error must not be repeated before a back-off has passed:
-    /// repeating it is what makes Dexcom lock the account.
-    /// A short name for `/accounts`: Share's own `Code` when it sent one.
+    /// A short name for `/accounts`: Share's own `Code` when it sent one that looks like a
+    /// code (letters, digits and `_`, at most 64), else `unrecognised_code`.
     pub fn code(&self) -> String {
         match self {
             ShareError::CredentialsRejected { code }
             | ShareError::Locked { code }
             | ShareError::SessionExpired { code }
             | ShareError::SessionRejectedAfterLogin { code }
-            | ShareError::Fault { code, .. } => code.clone(),
+            | ShareError::Fault { code, .. } => code_shown(code),
             ShareError::Status { status, .. } => format!("HTTP {status}"),
             ShareError::Decode(_) => "unreadable_response".to_owned(),
             ShareError::Timeout { .. } => "timeout".to_owned(),
@@ -54,6 +55,29 @@ impl ShareError {
         }
     }
 
+    /// What a client is told: fixed texts of ours, with Share's code where it is one; never
+    /// Share's messages, pages or pieces of its answers.
+    pub fn public_text(&self) -> String {
+        match self {
+            ShareError::CredentialsRejected { .. }
+            | ShareError::Locked { .. }
+            | ShareError::SessionExpired { .. }
+            | ShareError::SessionRejectedAfterLogin { .. } => self.to_string(),
+            ShareError::Fault { .. } => format!(
+                "Share answered with an error this service does not know ({})",
+                self.code()
+            ),
+            ShareError::Status { status, .. } => format!("Share answered HTTP {status}"),
+            ShareError::Decode(_) => {
+                "Share sent an answer this service cannot read exactly".to_owned()
+            }
+            ShareError::Timeout { .. } => self.to_string(),
+            ShareError::Transport(_) => "cannot reach Share".to_owned(),
+        }
+    }
+
+    /// A login answered with this error must not be repeated before a back-off has passed:
+    /// repeating it is what makes Dexcom lock the account.
     pub fn blocks_login(&self) -> bool {
         matches!(
             self,
@@ -89,39 +113,31 @@ fn classify_fault(code: &str, message: &str) -> ShareError {
         | "SSO_AuthenticateMaxAttemptsExceeded"
         | "AccountLoginSuspended" => ShareError::Locked { code: code_owned },
         _ => ShareError::Fault {
-            code: code_owned,
-            message: scrub(message),
+            code: shown(code, 64),
+            message: shown(message, 200),
         },
     }
 }
 
-/// Share's messages can echo session IDs and account IDs; keep them out of logs and errors.
-fn scrub(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(200));
-    for word in text.split_inclusive(|c: char| !(c.is_ascii_hexdigit() || c == '-')) {
-        let core = word.trim_end_matches(|c: char| !(c.is_ascii_hexdigit() || c == '-'));
-        if uuid::Uuid::try_parse(core).is_ok() {
-            out.push_str("<uuid>");
-            out.push_str(&word[core.len()..]);
-        } else {
-            out.push_str(word);
-        }
+/// A Share `Code` as shown to clients: it names the fault, so it may not carry anything else.
+fn code_shown(code: &str) -> String {
+    let plain = !code.is_empty()
+        && code.len() <= 64
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plain {
+        code.to_owned()
+    } else {
+        "unrecognised_code".to_owned()
     }
-    truncate(&out, 200)
 }
 
-/// The start of a body that is not Share JSON (an HTML error page, plain text), for the log.
+/// The start of a body that is not Share JSON (an HTML error page, plain text), scrubbed, for
+/// the log.
 fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    scrub(&truncate(&flat, 120))
-}
-
-fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
-    }
+    // A whole error page is scrubbed before it is cut; 64 KiB of it is plenty to find 120
+    // characters.
+    let head = &body[..body.len().min(64 * 1024)];
+    shown(&String::from_utf8_lossy(head), 120)
 }
 
 #[cfg(test)]
@@ -194,6 +210,43 @@ mod tests {
     }
 
     #[test]
+    fn clients_get_fixed_texts_and_plain_codes_never_shares_words() {
+        let hostile = classify(
+            500,
+            &envelope(
+                "Weird <script>",
+                "AccountName='alice@example.com' was seen at 33333333-3333-3333-3333-333333333333",
+            ),
+        );
+        let page = classify(
+            503,
+            b"<html>contact alice@example.com or +15551234567</html>",
+        );
+        for error in [&hostile, &page] {
+            let text = error.public_text();
+            assert!(!text.contains("alice") && !text.contains("3333"), "{text}");
+            assert!(!text.contains("script") && !text.contains("555"), "{text}");
+        }
+        assert_eq!(hostile.code(), "unrecognised_code");
+        assert_eq!(page.public_text(), "Share answered HTTP 503");
+        let logged = hostile.to_string();
+        assert!(
+            !logged.contains("alice") && !logged.contains("3333"),
+            "{logged}"
+        );
+        assert!(logged.contains("<redacted>"), "{logged}");
+    }
+
+    #[test]
+    fn a_long_page_is_scrubbed_before_it_is_cut() {
+        let page = format!("{}33333333-3333-3333-3333-333333333333", "x ".repeat(59));
+        let ShareError::Status { snippet, .. } = classify(502, page.as_bytes()) else {
+            panic!("a status error");
+        };
+        assert!(!snippet.contains("3333"), "{snippet}");
+    }
+
+    #[test]
     fn session_ids_in_messages_are_scrubbed() {
         let error = classify(
             500,
@@ -204,6 +257,6 @@ mod tests {
         );
         let text = error.to_string();
         assert!(!text.contains("3333"), "{text}");
-        assert!(text.contains("[SessionId = <uuid>]"), "{text}");
+        assert!(text.contains("[SessionId = <redacted>]"), "{text}");
     }
 }

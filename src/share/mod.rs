@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod error;
+pub mod scrub;
 pub mod wire;
 
 pub use client::{ShareClient, ShareEndpoint};

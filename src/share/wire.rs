@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::scrub::shown;
 use crate::domain::reading::MAX_MG_DL;
 use crate::domain::{Reading, Trend};
 
@@ -12,6 +13,12 @@ use crate::domain::{Reading, Trend};
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct DecodeError(pub String);
+
+/// A piece of Share's answer quoted in a message (which goes to the log only): scrubbed and
+/// short, whatever Share sent.
+fn piece(value: &Value) -> String {
+    shown(&value.to_string(), 40)
+}
 
 fn fail<T>(msg: impl Into<String>) -> Result<T, DecodeError> {
     Err(DecodeError(msg.into()))
@@ -67,23 +74,27 @@ fn parse_record(record: &Value) -> Result<Reading, DecodeError> {
             .filter(|v| *v <= u64::from(MAX_MG_DL))
             .and_then(|v| u16::try_from(v).ok())
             .ok_or_else(|| DecodeError(format!("Value {n} is not a whole mg/dL in 0..=401")))?,
-        Some(other) => return fail(format!("Value is not a number: {other}")),
+        Some(other) => return fail(format!("Value is not a number: {}", piece(other))),
         None => return fail("Value is missing"),
     };
     let trend = match fields.get("Trend") {
-        Some(Value::String(name)) => {
-            Trend::from_name(name).ok_or_else(|| DecodeError(format!("unknown Trend {name:?}")))?
-        }
+        Some(Value::String(name)) => Trend::from_name(name)
+            .ok_or_else(|| DecodeError(format!("unknown Trend {:?}", shown(name, 40))))?,
         Some(Value::Number(n)) => n
             .as_i64()
             .and_then(Trend::from_number)
             .ok_or_else(|| DecodeError(format!("unknown Trend {n}")))?,
-        Some(other) => return fail(format!("Trend is neither a name nor a number: {other}")),
+        Some(other) => {
+            return fail(format!(
+                "Trend is neither a name nor a number: {}",
+                piece(other)
+            ))
+        }
         None => return fail("Trend is missing"),
     };
     let time = match fields.get("DT") {
         Some(Value::String(dt)) => parse_share_date(dt)?,
-        Some(other) => return fail(format!("DT is not a string: {other}")),
+        Some(other) => return fail(format!("DT is not a string: {}", piece(other))),
         None => return fail("DT is missing"),
     };
     Reading::new(mg_dl, trend, time).ok_or_else(|| DecodeError("DT offset out of range".to_owned()))
@@ -93,7 +104,7 @@ fn parse_record(record: &Value) -> Result<Reading, DecodeError> {
 /// milliseconds are UTC; the suffix only says the wearer's offset, so the instant keeps that
 /// offset and a missing suffix means UTC.
 pub fn parse_share_date(raw: &str) -> Result<DateTime<FixedOffset>, DecodeError> {
-    let bad = || DecodeError(format!("unreadable date {raw:?}"));
+    let bad = || DecodeError(format!("unreadable date {:?}", shown(raw, 40)));
     let unslashed = match raw.strip_prefix('/') {
         Some(rest) => rest.strip_suffix('/').ok_or_else(bad)?,
         None => raw,

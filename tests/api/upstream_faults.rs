@@ -315,3 +315,63 @@ async fn when_share_goes_away_the_last_good_day_is_served_stale() {
     );
     assert_eq!(app.get("/health").await.status, 200);
 }
+
+/// Share's own words (a fault message, an error page, a piece of an unreadable answer) can
+/// carry the account's e-mail address, phone number or IDs, or anything a hostile upstream
+/// puts there: clients get the code and a fixed text, in answers and in `/accounts`.
+#[actix_web::test]
+async fn shares_own_words_never_reach_clients() {
+    let secret_words = [
+        "alice@example.com",
+        "+15551234567",
+        "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b",
+        "<script>",
+    ];
+    let message = format!(
+        "Msg=Cannot find AccountName='{}' phone {} id {} {}",
+        secret_words[0], secret_words[1], secret_words[2], secret_words[3]
+    );
+    let faults = [
+        FaultKind::ErrorCode {
+            code: "SomethingNew".into(),
+            message: Some(message.clone()),
+        },
+        FaultKind::ErrorCode {
+            code: format!("Code {}", secret_words[3]),
+            message: Some(message.clone()),
+        },
+        FaultKind::HttpStatus {
+            status: 503,
+            body: format!("<html><body>{message}</body></html>"),
+            content_type: "text/html".into(),
+        },
+        FaultKind::HttpStatus {
+            status: 200,
+            body: serde_json::json!([{"DT": message, "Value": 100, "Trend": "Flat"}]).to_string(),
+            content_type: "application/json".into(),
+        },
+        FaultKind::HttpStatus {
+            status: 200,
+            body: serde_json::json!([record(1, 100, &message)]).to_string(),
+            content_type: "application/json".into(),
+        },
+    ];
+    for kind in faults {
+        let label = format!("{kind:?}");
+        let app = spawn(Options::default()).await;
+        app.sim.inject(read_fault(kind));
+
+        let answer = app.get("/readings").await;
+        let accounts = app.get("/accounts").await;
+
+        assert!(answer.status.is_server_error(), "{label}");
+        for shown in [&answer, &accounts] {
+            let text = String::from_utf8_lossy(&shown.body).to_string();
+            for word in secret_words {
+                assert!(!text.contains(word), "{label}: {word} in {text}");
+            }
+        }
+        let detail = answer.json()["detail"].as_str().expect("detail").to_owned();
+        assert!(detail.starts_with("account 'alice': Share "), "{detail}");
+    }
+}
