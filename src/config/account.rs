@@ -19,6 +19,7 @@ struct RawAccount {
     password_file: Option<String>,
     region: Option<String>,
     base_url: Option<String>,
+    allow_plain_http: Option<bool>,
     tokens: Option<Vec<String>>,
     tokens_env: Option<String>,
     tokens_file: Option<String>,
@@ -108,7 +109,7 @@ pub(super) fn parse(
     };
     let base_url = raw
         .base_url
-        .map(|u| check_base_url(&u).map(|()| u))
+        .map(|u| check_base_url(&u, raw.allow_plain_http.unwrap_or(false)).map(|()| u))
         .transpose()
         .map_err(|m| err("base_url", m))?;
     let tokens = match (raw.tokens, raw.tokens_env, raw.tokens_file) {
@@ -190,10 +191,41 @@ fn non_empty(password: String) -> Option<Secret<String>> {
     (!password.is_empty()).then(|| Secret::new(password))
 }
 
-pub(super) fn check_base_url(url: &str) -> Result<(), String> {
-    if url.starts_with("https://") || url.starts_with("http://") {
-        Ok(())
-    } else {
-        Err(format!("{url:?} must start with https:// or http://"))
+/// `https://`, or `http://` to this machine (a local simulator or proxy); plain HTTP to any
+/// other host sends the Dexcom password unencrypted, so it needs `plain_http_allowed`. No
+/// user name or password in the URL.
+pub(super) fn check_base_url(url: &str, plain_http_allowed: bool) -> Result<(), String> {
+    let (plain, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (false, rest),
+        (None, Some(rest)) => (true, rest),
+        (None, None) => return Err("must start with https:// or http://".to_owned()),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("must not carry a user name or password".to_owned());
     }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    if host.is_empty() {
+        return Err("names no host".to_owned());
+    }
+    if plain && !plain_http_allowed && !is_loopback(host) {
+        return Err(format!(
+            "is plain http:// to {host}, which would send the Dexcom password unencrypted; use \
+             https://, or set `allow_plain_http = true` (DEXCOM_ALLOW_PLAIN_HTTP=true) if that \
+             is on purpose"
+        ));
+    }
+    Ok(())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

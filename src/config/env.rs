@@ -10,6 +10,7 @@ const PASSWORD: &str = "DEXCOM_PASSWORD";
 const PASSWORD_FILE: &str = "DEXCOM_PASSWORD_FILE";
 const REGION: &str = "DEXCOM_REGION";
 const BASE_URL: &str = "DEXCOM_BASE_URL";
+const ALLOW_PLAIN_HTTP: &str = "DEXCOM_ALLOW_PLAIN_HTTP";
 const TOKENS: &str = "DEXCOM_TOKENS";
 const TOKENS_FILE: &str = "DEXCOM_TOKENS_FILE";
 const ALLOW_ANONYMOUS: &str = "DEXCOM_ALLOW_ANONYMOUS";
@@ -85,8 +86,13 @@ pub(super) fn account(
         }
     };
     let base_url = get(BASE_URL);
+    let plain_http_allowed = match get(ALLOW_PLAIN_HTTP).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(err(ALLOW_PLAIN_HTTP, "must be true or false")),
+    };
     if let Some(url) = &base_url {
-        check_base_url(url).map_err(|m| err(BASE_URL, &m))?;
+        check_base_url(url, plain_http_allowed).map_err(|m| err(BASE_URL, &m))?;
     }
     Ok(Some(AccountSettings {
         name: AccountName::parse("default").expect("invariant: `default` is a valid name"),

@@ -258,3 +258,47 @@ fn no_file_and_no_environment_means_no_accounts() {
     let settings = Settings::load(None, &no_env).expect("empty settings are valid");
     assert!(settings.accounts.is_empty());
 }
+
+#[test]
+fn plain_http_to_another_host_needs_a_flag_and_urls_carry_no_credentials() {
+    let with = |url: &str, extra: &str| {
+        load_str(
+            &format!(
+                "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\"\n\
+                 base_url = \"{url}\"\n{extra}"
+            ),
+            &|_: &str| None,
+        )
+    };
+    for fine in [
+        "https://share.example.org/ShareWebServices/Services/",
+        "http://127.0.0.1:9000/ShareWebServices/Services/",
+        "http://localhost:9000/",
+        "http://[::1]:9000/",
+    ] {
+        assert!(with(fine, "").is_ok(), "{fine}");
+    }
+    let refused = with("http://share.example.org/", "").expect_err("plain http elsewhere");
+    let message = refused.to_string();
+    assert!(message.contains("unencrypted") && message.contains("allow_plain_http"), "{message}");
+    assert!(with("http://192.168.1.20:9000/", "allow_plain_http = true").is_ok());
+    let creds = with("https://user:secret@share.example.org/", "").expect_err("credentials");
+    assert!(!creds.to_string().contains("secret"), "{creds}");
+    assert!(with("https:///nohost", "").is_err());
+}
+
+#[test]
+fn the_environment_account_needs_the_flag_too() {
+    let env = |allow: Option<&'static str>| {
+        move |name: &str| match name {
+            "DEXCOM_USERNAME" => Some("u".to_owned()),
+            "DEXCOM_PASSWORD" => Some("p".to_owned()),
+            "DEXCOM_BASE_URL" => Some("http://10.0.0.5:9000/".to_owned()),
+            "DEXCOM_ALLOW_PLAIN_HTTP" => allow.map(str::to_owned),
+            _ => None,
+        }
+    };
+    assert!(load_str("", &env(None)).is_err());
+    assert!(load_str("", &env(Some("true"))).is_ok());
+    assert!(load_str("", &env(Some("yes"))).is_err());
+}
