@@ -280,7 +280,10 @@ fn plain_http_to_another_host_needs_a_flag_and_urls_carry_no_credentials() {
     }
     let refused = with("http://share.example.org/", "").expect_err("plain http elsewhere");
     let message = refused.to_string();
-    assert!(message.contains("unencrypted") && message.contains("allow_plain_http"), "{message}");
+    assert!(
+        message.contains("unencrypted") && message.contains("allow_plain_http"),
+        "{message}"
+    );
     assert!(with("http://192.168.1.20:9000/", "allow_plain_http = true").is_ok());
     let creds = with("https://user:secret@share.example.org/", "").expect_err("credentials");
     assert!(!creds.to_string().contains("secret"), "{creds}");

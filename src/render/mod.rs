@@ -213,3 +213,7 @@ pub fn render(account: &str, window: &Window, view: &View, at: DateTime<Utc>) ->
 pub fn http_date(at: DateTime<Utc>) -> String {
     at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
+
+#[cfg(test)]
+#[path = "read_path_tests.rs"]
+mod read_path_tests;
