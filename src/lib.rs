@@ -12,6 +12,7 @@ pub mod logging;
 pub mod middleware;
 pub mod nightscout;
 pub mod openapi;
+pub mod push;
 pub mod render;
 pub mod routes;
 pub mod share;
