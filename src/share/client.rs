@@ -1,9 +1,11 @@
 //! HTTP calls to Share. Every call is a POST with a JSON body, bounded by one deadline that
 //! covers connecting, sending and reading the whole answer.
 //!
-//! Whatever answers at the Share address is not trusted with more than 2 MiB of memory: awc
-//! is built without its decompression features (Cargo.toml), so it neither asks for nor
-//! decodes compressed answers, and an answer that comes encoded anyway is refused unread.
+//! Whatever answers at the Share address is not trusted with more than 2 MiB of memory or
+//! with the password: awc is built without its decompression features (Cargo.toml), so it
+//! neither asks for nor decodes compressed answers, and an answer that comes encoded anyway
+//! is refused unread; redirects are not followed, since awc would re-send the login body,
+//! password included, to any host a 307 or 308 names.
 
 use std::time::Duration;
 
@@ -54,6 +56,7 @@ impl ShareClient {
         let http = awc::Client::builder()
             .timeout(timeout)
             .connector(awc::Connector::new().timeout(timeout))
+            .disable_redirects()
             .add_default_header((header::USER_AGENT, USER_AGENT))
             .add_default_header((header::ACCEPT, "application/json"))
             // awc says the same without its compression features; this keeps it so if a
@@ -169,10 +172,17 @@ impl ShareClient {
     }
 }
 
-/// What the head of an answer decides before any of its body is read. An encoded answer was
-/// never asked for (Share answers unencoded unless asked, SHARE_PROTOCOL §3.3), so it is
-/// refused unread, whatever awc's features would decode.
+/// What the head of an answer decides before any of its body is read. A redirect is an
+/// upstream fault: its `Location` and its body, which may say anything, are dropped. An
+/// encoded answer was never asked for (Share answers unencoded unless asked, SHARE_PROTOCOL
+/// §3.3), so it is refused unread, whatever awc's features would decode.
 fn refuse_before_body(status: StatusCode, headers: &HeaderMap) -> Option<ShareError> {
+    if status.is_redirection() {
+        return Some(ShareError::Status {
+            status: status.as_u16(),
+            snippet: "(a redirect: not followed, its target withheld)".to_owned(),
+        });
+    }
     let encoding = headers.get(header::CONTENT_ENCODING)?.as_bytes();
     if encoding.eq_ignore_ascii_case(b"identity") {
         return None;
@@ -213,6 +223,24 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(value));
         headers
+    }
+
+    #[test]
+    fn redirects_are_refused_without_their_target() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::LOCATION,
+            HeaderValue::from_static("http://elsewhere.invalid/collect"),
+        );
+        for status in [300, 301, 302, 303, 304, 307, 308] {
+            let status = StatusCode::from_u16(status).expect("valid status");
+            let refused = refuse_before_body(status, &headers).expect("refused");
+            assert!(
+                matches!(refused, ShareError::Status { status: s, .. } if s == status.as_u16()),
+                "{refused:?}"
+            );
+            assert!(!refused.to_string().contains("elsewhere"), "{refused}");
+        }
     }
 
     #[test]
