@@ -1,14 +1,20 @@
 //! HTTP calls to Share. Every call is a POST with a JSON body, bounded by one deadline that
 //! covers connecting, sending and reading the whole answer.
+//!
+//! Whatever answers at the Share address is not trusted with more than 2 MiB of memory or
+//! with the password: awc is built without its decompression features (Cargo.toml), so it
+//! neither asks for nor decodes compressed answers, and an answer that comes encoded anyway
+//! is refused unread; redirects are not followed, since awc would re-send the login body,
+//! password included, to any host a 307 or 308 names.
 
 use std::time::Duration;
 
-use awc::http::header;
+use awc::http::{header, header::HeaderMap, StatusCode};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::error::{classify, ShareError};
-use super::wire;
+use super::wire::{self, DecodeError};
 use crate::domain::{MaxCount, Minutes, Reading, Region, Secret};
 
 /// A 288-record window is about 35 KB; anything far larger is not Share talking.
@@ -50,8 +56,12 @@ impl ShareClient {
         let http = awc::Client::builder()
             .timeout(timeout)
             .connector(awc::Connector::new().timeout(timeout))
+            .disable_redirects()
             .add_default_header((header::USER_AGENT, USER_AGENT))
             .add_default_header((header::ACCEPT, "application/json"))
+            // awc says the same without its compression features; this keeps it so if a
+            // dependency ever turns them on again.
+            .add_default_header((header::ACCEPT_ENCODING, "identity"))
             .finish();
         ShareClient { http, timeout }
     }
@@ -135,6 +145,9 @@ impl ShareClient {
                     awc::error::SendRequestError::Timeout => self.timeout_error(),
                     other => ShareError::Transport(other.to_string()),
                 })?;
+            if let Some(refused) = refuse_before_body(response.status(), response.headers()) {
+                return Err(refused);
+            }
             let bytes = response
                 .body()
                 .limit(BODY_LIMIT)
@@ -159,6 +172,36 @@ impl ShareClient {
     }
 }
 
+/// What the head of an answer decides before any of its body is read. A redirect is an
+/// upstream fault: its `Location` and its body, which may say anything, are dropped. An
+/// encoded answer was never asked for (Share answers unencoded unless asked, SHARE_PROTOCOL
+/// §3.3), so it is refused unread, whatever awc's features would decode.
+fn refuse_before_body(status: StatusCode, headers: &HeaderMap) -> Option<ShareError> {
+    if status.is_redirection() {
+        return Some(ShareError::Status {
+            status: status.as_u16(),
+            snippet: "(a redirect: not followed, its target withheld)".to_owned(),
+        });
+    }
+    let encoding = headers.get(header::CONTENT_ENCODING)?.as_bytes();
+    if encoding.eq_ignore_ascii_case(b"identity") {
+        return None;
+    }
+    if !status.is_success() {
+        // A gzipped 503 page is still a 503: classified by its status alone.
+        return Some(classify(status.as_u16(), b""));
+    }
+    // Named only when it is a plain token: the header is Share's (or anyone's) text.
+    let named = std::str::from_utf8(encoding)
+        .ok()
+        .filter(|t| t.len() <= 16 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    Some(ShareError::Decode(DecodeError(format!(
+        "an encoded answer{named}, which was not asked for"
+    ))))
+}
+
 /// Share's "no such account / no session" answer is a 200 with the all-zeros UUID.
 fn non_null(id: Uuid) -> Result<Uuid, ShareError> {
     if id.is_nil() {
@@ -167,5 +210,70 @@ fn non_null(id: Uuid) -> Result<Uuid, ShareError> {
         })
     } else {
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use awc::http::header::HeaderValue;
+
+    use super::*;
+
+    fn encoded(value: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(value));
+        headers
+    }
+
+    #[test]
+    fn redirects_are_refused_without_their_target() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::LOCATION,
+            HeaderValue::from_static("http://elsewhere.invalid/collect"),
+        );
+        for status in [300, 301, 302, 303, 304, 307, 308] {
+            let status = StatusCode::from_u16(status).expect("valid status");
+            let refused = refuse_before_body(status, &headers).expect("refused");
+            assert!(
+                matches!(refused, ShareError::Status { status: s, .. } if s == status.as_u16()),
+                "{refused:?}"
+            );
+            assert!(!refused.to_string().contains("elsewhere"), "{refused}");
+        }
+    }
+
+    #[test]
+    fn encoded_answers_are_refused_and_unencoded_ones_pass() {
+        let ok = StatusCode::OK;
+        assert!(refuse_before_body(ok, &HeaderMap::new()).is_none());
+        assert!(refuse_before_body(ok, &encoded("identity")).is_none());
+        assert!(refuse_before_body(ok, &encoded("IDENTITY")).is_none());
+        for (value, named) in [
+            ("gzip", "(gzip)"),
+            ("zstd", "(zstd)"),
+            ("br", "(br)"),
+            ("x-gzip", "(x-gzip)"),
+            ("gzip, gzip", "an encoded answer,"),
+            ("a-very-long-made-up-encoding", "an encoded answer,"),
+        ] {
+            match refuse_before_body(ok, &encoded(value)) {
+                Some(ShareError::Decode(e)) => assert!(e.to_string().contains(named), "{e}"),
+                other => panic!("{value}: {other:?}"),
+            }
+        }
+        let gzipped_outage = refuse_before_body(StatusCode::SERVICE_UNAVAILABLE, &encoded("gzip"));
+        assert!(
+            matches!(gzipped_outage, Some(ShareError::Status { status: 503, .. })),
+            "{gzipped_outage:?}"
+        );
+    }
+
+    #[test]
+    fn plain_answers_are_left_to_the_body() {
+        for status in [200, 400, 404, 429, 500, 503] {
+            let status = StatusCode::from_u16(status).expect("valid status");
+            assert!(refuse_before_body(status, &HeaderMap::new()).is_none());
+        }
     }
 }

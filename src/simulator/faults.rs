@@ -45,6 +45,8 @@ impl Endpoint {
 /// {"endpoint":"read","times":1,"kind":{"kind":"drop_connection"}}
 /// {"endpoint":"login_by_id","times":1,"kind":{"kind":"malformed_json"}}
 /// {"endpoint":"authenticate","times":1,"kind":{"kind":"zero_uuid"}}
+/// {"endpoint":"read","kind":{"kind":"compression_bomb","encoding":"zstd","decoded_mb":512}}
+/// {"endpoint":"login_by_id","kind":{"kind":"redirect","status":307,"location":"http://elsewhere.invalid/"}}
 /// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,7 +96,53 @@ pub enum FaultKind {
     /// 200 with `"00000000-0000-0000-0000-000000000000"`; login endpoints only
     /// (a fault for any endpoint skips reads).
     ZeroUuid,
+    /// 200 with `Content-Encoding` set although no client asked for it, and a small body
+    /// (sent with a `Content-Length`, in one piece) that decodes to `decoded_mb` MiB of zero
+    /// bytes: a gzip bomb is about 1 KB per MiB, a zstd bomb about 50 bytes per MiB. A
+    /// client that decodes answers before it bounds their size runs out of memory.
+    CompressionBomb {
+        /// `"gzip"` or `"zstd"`.
+        encoding: BombEncoding,
+        /// Size once decoded, in MiB: 1 to [`MAX_BOMB_MB`].
+        decoded_mb: u32,
+    },
+    /// A redirect: `status` (301, 302, 303, 307 or 308) with this `Location`, and a small
+    /// HTML body that repeats it, as web servers write. A client that follows it sends the
+    /// request wherever `Location` points, on 307 and 308 with its body (the password).
+    Redirect {
+        /// 301, 302, 303, 307 or 308.
+        status: u16,
+        /// The `Location` header: printable ASCII, not empty.
+        location: String,
+    },
 }
+
+/// The `Content-Encoding` of a [`FaultKind::CompressionBomb`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BombEncoding {
+    /// `gzip`: one gzip member (deflate), at its best ratio (about 1:1000).
+    Gzip,
+    /// `zstd`: a run of zstd frames of 1 MiB each (about 1:20 000).
+    Zstd,
+}
+
+impl BombEncoding {
+    /// The `Content-Encoding` token.
+    pub fn token(self) -> &'static str {
+        match self {
+            BombEncoding::Gzip => "gzip",
+            BombEncoding::Zstd => "zstd",
+        }
+    }
+}
+
+/// The largest [`FaultKind::CompressionBomb`], in MiB once decoded (4 GiB; the gzip body is
+/// then about 4 MB, which the simulator keeps in memory).
+pub const MAX_BOMB_MB: u32 = 4096;
+
+/// The statuses a [`FaultKind::Redirect`] may answer with.
+pub const REDIRECT_STATUSES: [u16; 5] = [301, 302, 303, 307, 308];
 
 impl Fault {
     /// Whether this fault applies to a request on `endpoint`.
@@ -104,8 +152,9 @@ impl Fault {
         endpoint_ok && kind_ok
     }
 
-    /// Rejects faults that can never fire (zero times, zero UUID on reads,
-    /// invalid status code).
+    /// Rejects faults that can never fire or cannot be answered (zero times, zero UUID on
+    /// reads, invalid status code, a bomb of no or too many MiB, a redirect with another
+    /// status or a `Location` that is no header value).
     pub fn validate(&self) -> Result<(), String> {
         if self.times == Some(0) {
             return Err("times must be at least 1 (or absent for until-cleared)".into());
@@ -113,12 +162,25 @@ impl Fault {
         if matches!(self.kind, FaultKind::ZeroUuid) && self.endpoint == Some(Endpoint::Read) {
             return Err("zero_uuid applies to login endpoints only".into());
         }
-        if let FaultKind::HttpStatus { status, .. } = self.kind {
-            if !(100..=999).contains(&status) {
-                return Err(format!("invalid HTTP status {status}"));
+        match &self.kind {
+            FaultKind::HttpStatus { status, .. } if !(100..=999).contains(status) => {
+                Err(format!("invalid HTTP status {status}"))
             }
+            FaultKind::CompressionBomb { decoded_mb, .. }
+                if !(1..=MAX_BOMB_MB).contains(decoded_mb) =>
+            {
+                Err(format!("decoded_mb must be 1 to {MAX_BOMB_MB}"))
+            }
+            FaultKind::Redirect { status, .. } if !REDIRECT_STATUSES.contains(status) => Err(
+                format!("a redirect status is one of {REDIRECT_STATUSES:?}, not {status}"),
+            ),
+            FaultKind::Redirect { location, .. }
+                if location.is_empty() || !location.bytes().all(|b| (0x20..0x7f).contains(&b)) =>
+            {
+                Err("location must be printable ASCII and not empty".into())
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -249,5 +311,38 @@ mod tests {
         let f: Fault = serde_json::from_str(r#"{"kind":{"kind":"drop_connection"}}"#).unwrap();
         assert!(f.endpoint.is_none() && f.times.is_none());
         assert!(serde_json::from_str::<Fault>(r#"{"kind":{"kind":"explode"}}"#).is_err());
+    }
+
+    #[test]
+    fn hostile_kinds_parse_from_json_and_are_validated() {
+        let valid = [
+            r#"{"kind":{"kind":"compression_bomb","encoding":"gzip","decoded_mb":1}}"#,
+            r#"{"kind":{"kind":"compression_bomb","encoding":"zstd","decoded_mb":4096}}"#,
+            r#"{"kind":{"kind":"redirect","status":301,"location":"/elsewhere"}}"#,
+            r#"{"kind":{"kind":"redirect","status":308,"location":"http://127.0.0.1:9/x?y=1"}}"#,
+        ];
+        for json in valid {
+            let fault: Fault = serde_json::from_str(json).unwrap();
+            assert_eq!(fault.validate(), Ok(()), "{json}");
+        }
+        let invalid = [
+            r#"{"kind":{"kind":"compression_bomb","encoding":"gzip","decoded_mb":0}}"#,
+            r#"{"kind":{"kind":"compression_bomb","encoding":"zstd","decoded_mb":4097}}"#,
+            r#"{"kind":{"kind":"redirect","status":200,"location":"/x"}}"#,
+            r#"{"kind":{"kind":"redirect","status":304,"location":"/x"}}"#,
+            r#"{"kind":{"kind":"redirect","status":307,"location":""}}"#,
+            "{\"kind\":{\"kind\":\"redirect\",\"status\":307,\"location\":\"/x\\r\\nSet-Cookie: a=b\"}}",
+        ];
+        for json in invalid {
+            let fault: Fault = serde_json::from_str(json).unwrap();
+            assert!(fault.validate().is_err(), "{json}");
+        }
+        for json in [
+            r#"{"kind":{"kind":"compression_bomb","encoding":"br","decoded_mb":1}}"#,
+            r#"{"kind":{"kind":"compression_bomb","decoded_mb":1}}"#,
+            r#"{"kind":{"kind":"redirect","status":307}}"#,
+        ] {
+            assert!(serde_json::from_str::<Fault>(json).is_err(), "{json}");
+        }
     }
 }

@@ -31,6 +31,7 @@
 //! [`Trend`](crate::domain::Trend) (re-exported by [`trend`]); the HTTP control surface is
 //! described in [`control`].
 
+mod bomb;
 pub mod config;
 mod config_file;
 pub mod control;
@@ -54,7 +55,7 @@ pub use config::{
     DEMO_USERNAME,
 };
 pub use envelope::LOCKOUT_CODE;
-pub use faults::{Endpoint, Fault, FaultKind};
+pub use faults::{BombEncoding, Endpoint, Fault, FaultKind, MAX_BOMB_MB, REDIRECT_STATUSES};
 pub use read_log::{ReadRecord, READS_KEPT};
 pub use response::BAD_REQUEST_BODY;
 pub use server::{Simulator, SHARE_BASE_PATH};

@@ -9,8 +9,9 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 use futures_util::stream;
 use uuid::Uuid;
 
+use super::bomb::bomb_body;
 use super::envelope::{envelope_json, ErrorContext};
-use super::faults::{Endpoint, FaultKind};
+use super::faults::{BombEncoding, Endpoint, FaultKind};
 use super::state::SimState;
 
 /// Body of Dexcom's plain 400 answer (malformed session id and the like).
@@ -101,6 +102,30 @@ fn dropped_connection() -> HttpResponse {
         .streaming(chunks)
 }
 
+/// 200 JSON with `Content-Encoding` set and a bomb for a body, in one piece with a
+/// `Content-Length` (a client receives it in as few reads as its buffers allow).
+fn compression_bomb(encoding: BombEncoding, decoded_mb: u32, login: bool) -> HttpResponse {
+    share_headers(HttpResponse::Ok(), login)
+        .content_type("application/json")
+        .insert_header((header::CONTENT_ENCODING, encoding.token()))
+        .body(bomb_body(encoding, decoded_mb))
+}
+
+/// A redirect to `location`, with the HTML body web servers write (which repeats it).
+fn redirect(status: u16, location: &str) -> HttpResponse {
+    let escaped = location
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND))
+        .insert_header((header::LOCATION, location))
+        .content_type("text/html")
+        .body(format!(
+            "<html><body>Moved: <a href=\"{escaped}\">{escaped}</a></body></html>"
+        ))
+}
+
 /// Counts the request and, if a fault matches, answers it (a stall waits and
 /// then lets the request continue normally).
 pub async fn apply_fault(
@@ -142,5 +167,10 @@ pub async fn apply_fault(
                 .body(body)
         }
         FaultKind::ZeroUuid => json_ok(format!("\"{}\"", Uuid::nil()), login),
+        FaultKind::CompressionBomb {
+            encoding,
+            decoded_mb,
+        } => compression_bomb(encoding, decoded_mb, login),
+        FaultKind::Redirect { status, location } => redirect(status, &location),
     })
 }

@@ -8,6 +8,7 @@ mod cors;
 mod dates;
 mod feed;
 mod helpers;
+mod hostile_upstream;
 mod limits;
 mod nightscout;
 mod openapi;

@@ -75,6 +75,11 @@ impl Logged {
         }
     }
 
+    /// The process ID, to read `/proc/<pid>/status`.
+    pub fn pid(&self) -> u32 {
+        self.running.0.id()
+    }
+
     /// Stops the process and returns all it logged.
     pub fn stop(self) -> String {
         drop(self.running);

@@ -5,5 +5,6 @@
 mod control;
 mod faults;
 mod helpers;
+mod hostile;
 mod protocol;
 mod time;
