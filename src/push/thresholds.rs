@@ -55,9 +55,8 @@ impl Range {
 impl Thresholds {
     /// The thresholds must be in order: `urgent_low < low <= high < urgent_high`.
     pub fn check(&self) -> Result<(), String> {
-        let ordered = self.urgent_low < self.low
-            && self.low <= self.high
-            && self.high < self.urgent_high;
+        let ordered =
+            self.urgent_low < self.low && self.low <= self.high && self.high < self.urgent_high;
         if ordered {
             Ok(())
         } else {

@@ -14,6 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::error::{classify, ShareError};
+use super::scrub::shown;
 use super::wire::{self, DecodeError};
 use crate::domain::{MaxCount, Minutes, Reading, Region, Secret};
 
@@ -143,16 +144,14 @@ impl ShareClient {
                 .await
                 .map_err(|e| match e {
                     awc::error::SendRequestError::Timeout => self.timeout_error(),
-                    other => ShareError::Transport(other.to_string()),
+                    other => ShareError::Transport(shown(&other.to_string(), 200)),
                 })?;
             if let Some(refused) = refuse_before_body(response.status(), response.headers()) {
                 return Err(refused);
             }
-            let bytes = response
-                .body()
-                .limit(BODY_LIMIT)
-                .await
-                .map_err(|e| ShareError::Transport(format!("reading the answer: {e}")))?;
+            let bytes = response.body().limit(BODY_LIMIT).await.map_err(|e| {
+                ShareError::Transport(shown(&format!("reading the answer: {e}"), 200))
+            })?;
             let status = response.status();
             if status.is_success() {
                 Ok(bytes.to_vec())
