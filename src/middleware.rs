@@ -23,8 +23,8 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// oversized URLs and headers and GET or HEAD requests with a body before routing; labels
 /// answers about simulated accounts; and answers a missing, wrong or misdirected token only
 /// after a delay that grows with the client's recent failures (see
-/// [`crate::auth::AuthFailures`]). The client is the peer address: `X-Forwarded-For` is not
-/// trusted, since anyone can send it.
+/// [`crate::auth::AuthFailures`]). The client is the peer's IPv4 address or IPv6 /64:
+/// `X-Forwarded-For` is not trusted, since anyone can send it.
 pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

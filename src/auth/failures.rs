@@ -1,11 +1,14 @@
 //! Slows down clients that keep presenting missing or wrong tokens, as Nightscout does: the
 //! n-th failure of a client within a quiet minute is answered after `(n - 1) × 250 ms`, at
-//! most 5 s. Valid requests are never delayed.
+//! most 5 s. Valid requests are never delayed. A client is an IPv4 address or an IPv6 /64
+//! (see [`ClientKey`]).
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+use super::client::ClientKey;
 
 /// Added to the delay for each earlier failure.
 pub const FAILURE_DELAY_STEP: Duration = Duration::from_millis(250);
@@ -16,11 +19,11 @@ const FORGET_AFTER: Duration = Duration::from_secs(60);
 /// Bounds the memory an attacker with many addresses can make the service use.
 const MAX_CLIENTS: u64 = 10_000;
 
-/// Failed token attempts per client address.
+/// Failed token attempts per client (IPv4 address or IPv6 /64).
 pub struct AuthFailures {
     // moka evicts idle and surplus entries on its own; the counter is shared by concurrent
     // failures of one client.
-    counts: moka::future::Cache<IpAddr, Arc<AtomicU32>>,
+    counts: moka::future::Cache<ClientKey, Arc<AtomicU32>>,
     max_delay: Duration,
 }
 
@@ -44,12 +47,12 @@ impl AuthFailures {
 }
 
 impl AuthFailures {
-    /// Counts one failure of `client`; returns how many it has now and how long to wait
-    /// before answering it.
-    pub async fn record(&self, client: IpAddr) -> (u32, Duration) {
+    /// Counts one failure of the client at `peer`; returns how many its key has now and how
+    /// long to wait before answering it.
+    pub async fn record(&self, peer: IpAddr) -> (u32, Duration) {
         let counter = self
             .counts
-            .get_with(client, async { Arc::new(AtomicU32::new(0)) })
+            .get_with(ClientKey::of(peer), async { Arc::new(AtomicU32::new(0)) })
             .await;
         let failures = counter.fetch_add(1, Ordering::Relaxed).saturating_add(1);
         (failures, delay_after(failures).min(self.max_delay))
@@ -84,5 +87,17 @@ mod tests {
         assert_eq!(failures.record(a).await.0, 1);
         assert_eq!(failures.record(a).await.0, 2);
         assert_eq!(failures.record(b).await, (1, Duration::ZERO));
+    }
+
+    #[actix_web::test]
+    async fn an_ipv6_client_rotating_addresses_inside_its_64_keeps_its_count() {
+        let failures = AuthFailures::default();
+        let addresses = ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:a:b:c:d"];
+        for (n, address) in (1..).zip(addresses) {
+            let peer: IpAddr = address.parse().expect("valid address");
+            assert_eq!(failures.record(peer).await.0, n, "{address}");
+        }
+        let neighbour: IpAddr = "2001:db8:1:3::1".parse().expect("valid address");
+        assert_eq!(failures.record(neighbour).await.0, 1);
     }
 }
