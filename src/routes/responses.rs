@@ -25,6 +25,16 @@ pub enum ReadingErrors {
     /// `account_not_found`.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
+    /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than
+    /// four failed token attempts waiting at once, or more than 30 in the last minute; answered
+    /// at once instead of after the growing delay. Requests with a valid token are never
+    /// refused.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
+    )]
+    TooManyAuthFailures(Problem),
     /// `upstream_auth_failed` (with `Retry-After`), `upstream_locked` (with `Retry-After`) or
     /// `upstream_bad_response`.
     #[response(
@@ -56,4 +66,14 @@ pub enum AccountsErrors {
         headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\", error=\"invalid_token\"`"))
     )]
     Unauthorized(Problem),
+    /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than
+    /// four failed token attempts waiting at once, or more than 30 in the last minute; answered
+    /// at once instead of after the growing delay. Requests with a valid token are never
+    /// refused.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
+    )]
+    TooManyAuthFailures(Problem),
 }
