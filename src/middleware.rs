@@ -12,7 +12,7 @@ use actix_web::{web, Error, HttpMessage};
 
 use crate::auth::{FailureAnswer, Recorded};
 use crate::error::ApiError;
-use crate::routes::access::TOKEN_PARAM;
+use crate::routes::access::{UnauthorizedAnswer, TOKEN_PARAM};
 use crate::routes::{SimulatedData, SIMULATED_HEADER};
 use crate::state::AppState;
 
@@ -24,10 +24,10 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// Around every route, in one layer (each layer costs every request an allocation): refuses
 /// oversized URLs and headers and GET or HEAD requests with a body before routing; labels
-/// answers about simulated accounts; and answers a missing, wrong or misdirected token only
-/// after a delay that grows with the client's recent failures, or at once with 429 when the
-/// client has too many failures waiting or too many in the last minute (see
-/// [`crate::auth::AuthFailures`]). The client is the peer's IPv4 address or IPv6 /64:
+/// answers about simulated accounts; and answers a missing, wrong or misdirected token (or a
+/// status document the caller may not read, see [`UnauthorizedAnswer`]) only after a delay
+/// that grows with the client's recent failures, or at once with 429 when the client has too
+/// many failures waiting or too many in the last minute (see [`crate::auth::AuthFailures`]). The client is the peer's IPv4 address or IPv6 /64:
 /// `X-Forwarded-For` is not trusted, since anyone can send it.
 pub async fn guard(
     req: ServiceRequest,
@@ -49,7 +49,13 @@ pub async fn guard(
         .error()
         .and_then(|e| e.as_error::<ApiError>())
         .filter(|e| e.is_auth_failure())
-        .map(ApiError::code);
+        .map(ApiError::code)
+        .or_else(|| {
+            let extensions = response.request().extensions();
+            extensions
+                .contains::<UnauthorizedAnswer>()
+                .then_some("status_without_access")
+        });
     match (failure, client) {
         (Some(code), Some(client)) => Ok(answer_auth_failure(response, client, code).await),
         _ => Ok(response.map_into_left_body()),

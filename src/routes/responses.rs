@@ -12,17 +12,20 @@ pub enum ReadingErrors {
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
     /// `token_required`: the account needs a token and none was sent; `token_invalid`: the
-    /// token opens no account (or the header and `?token=` disagree).
+    /// token opens no account (or the header and `?token=` disagree). When some account needs
+    /// a token, a name no account has gets the same answer as one that needs a token, so that
+    /// names cannot be probed.
     #[response(
         status = 401,
         content_type = "application/problem+json",
         headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\"`, with `error=\"invalid_token\"` for a wrong token"))
     )]
     Unauthorized(Problem),
-    /// `token_forbidden`: the token belongs to another account.
+    /// `token_forbidden`: the token belongs to another account (or, when some account needs a
+    /// token, no account has the name).
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
-    /// `account_not_found`.
+    /// `account_not_found`: no account has the name (only when no account needs a token).
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
     /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use actix_web::{HttpMessage, HttpRequest};
 
-use super::super::access::Caller;
-use super::super::query::QueryParams;
+use super::super::access::{echoed_name, hides_unknown_names, Caller};
+use super::super::query::{truncate, QueryParams};
 use super::super::SimulatedData;
 use crate::accounts::{Account, Accounts};
 use crate::auth::Sha1Digest;
@@ -18,37 +18,56 @@ use crate::state::AppState;
 /// The account of a facade request (the `{account}` segment, or the only account on the root
 /// aliases), once the caller has shown it may read it. Nightscout clients authenticate with
 /// `api-secret: <SHA-1 of a token>`, `api-secret: token=<token>`, `?secret=<SHA-1>`, or, like
-/// the rest of the API, `?token=` and `Authorization: Bearer`. Refusals use Nightscout's 401.
+/// the rest of the API, `?token=` and `Authorization: Bearer`. Refusals use Nightscout's 401,
+/// for a name no account has too (see [`hides_unknown_names`]).
 pub(super) fn ns_account(
     req: &HttpRequest,
     state: &AppState,
     query: &QueryParams,
 ) -> Result<Arc<Account>, ApiError> {
-    let account = named_account(req, state)?;
-    let refused = || ApiError::NightscoutUnauthorized(account.name.to_string());
-    let caller = ns_caller(req, &state.accounts, query).map_err(|_| refused())?;
-    caller.check_read(&account).map_err(|_| refused())?;
-    Ok(account)
-}
-
-pub(super) fn named_account(req: &HttpRequest, state: &AppState) -> Result<Arc<Account>, ApiError> {
-    let account = match req.match_info().get("account") {
-        Some(name) => state
-            .accounts
-            .find(name)
-            .ok_or_else(|| ApiError::AccountNotFound(super::super::query::truncate(name)))?,
-        None => state
-            .accounts
-            .single()
-            .ok_or_else(|| ApiError::AccountRequired("use /ns/{account}/ paths".to_owned()))?,
+    // The credentials first, whatever the name: an unknown name costs the same work.
+    let caller = ns_caller(req, &state.accounts, query);
+    let account = match named_account(req, state)? {
+        Named::Account(account) => account,
+        Named::Unknown(name) => return Err(ApiError::NightscoutUnauthorized(name)),
     };
+    let refused = || ApiError::NightscoutUnauthorized(account.name.to_string());
+    caller
+        .map_err(|_| refused())?
+        .check_read(&account)
+        .map_err(|_| refused())?;
     if account.simulated {
         req.extensions_mut().insert(SimulatedData);
     }
-    Ok(Arc::clone(account))
+    Ok(account)
 }
 
-fn ns_caller(
+/// What the `{account}` segment names.
+pub(super) enum Named {
+    Account(Arc<Account>),
+    /// No account has this name (as echoed), and it is to be answered like a protected
+    /// account the caller may not read.
+    Unknown(String),
+}
+
+/// The account the path names (the only one on the root aliases); 404 for an unknown name
+/// only when no account needs a token.
+pub(super) fn named_account(req: &HttpRequest, state: &AppState) -> Result<Named, ApiError> {
+    let accounts = &state.accounts;
+    match req.match_info().get("account") {
+        Some(name) => match accounts.find(name) {
+            Some(account) => Ok(Named::Account(Arc::clone(account))),
+            None if hides_unknown_names(accounts) => Ok(Named::Unknown(echoed_name(name))),
+            None => Err(ApiError::AccountNotFound(truncate(name))),
+        },
+        None => accounts
+            .single()
+            .map(|account| Named::Account(Arc::clone(account)))
+            .ok_or_else(|| ApiError::AccountRequired("use /ns/{account}/ paths".to_owned())),
+    }
+}
+
+pub(super) fn ns_caller(
     req: &HttpRequest,
     accounts: &Accounts,
     query: &QueryParams,

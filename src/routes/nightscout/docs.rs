@@ -48,10 +48,11 @@ pub enum FacadeErrors {
     /// `query_invalid`: a parameter cannot be read.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
-    /// Credentials missing or not valid for this account, in Nightscout's format.
+    /// Credentials missing or not valid for this account, in Nightscout's format. When some
+    /// account needs a token, also for a name no account has.
     #[response(status = 401, content_type = "application/json")]
     Unauthorized(NightscoutUnauthorized),
-    /// `account_not_found`.
+    /// `account_not_found` (only when no account needs a token).
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
     /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than
