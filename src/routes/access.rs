@@ -99,7 +99,7 @@ impl Caller {
 
 /// The token from the `Authorization: Bearer` header or `?token=`. When both are given they
 /// must agree. An empty `?token=` counts as none (a client with an unset token setting).
-fn presented_token(
+pub(super) fn presented_token(
     req: &HttpRequest,
     query: &QueryParams,
 ) -> Result<Option<Secret<String>>, ApiError> {

@@ -376,6 +376,93 @@ mod credentials {
         assert_eq!(app.calls(), (0, 0, 0));
     }
 
+    #[actix_web::test]
+    async fn credentials_that_disagree_are_refused_and_one_token_given_two_ways_is_not() {
+        let app = alice_and_bob_with_tokens().await;
+        let alice_secret = sha1_hex(ALICE_TOKEN);
+        let bob_secret = sha1_hex(BOB_TOKEN);
+        let alice_bearer = format!("Bearer {ALICE_TOKEN}");
+        let bob_bearer = format!("Bearer {BOB_TOKEN}");
+        let alice_token_form = format!("token={ALICE_TOKEN}");
+        let nightscout_401 = serde_json::json!({"status": 401, "message": "Unauthorized", "description": "Invalid/Missing"});
+
+        let disagreeing = [
+            // A valid api-secret used to win over any other credential.
+            app.send(
+                Method::GET,
+                ENTRIES,
+                &[
+                    ("api-secret", &alice_secret),
+                    ("authorization", &bob_bearer),
+                ],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?token={BOB_TOKEN}"),
+                &[("api-secret", &alice_secret)],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?token=not-a-token-of-anyone"),
+                &[("api-secret", &alice_token_form)],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?secret={bob_secret}"),
+                &[("api-secret", &alice_secret)],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?secret={alice_secret}"),
+                &[("authorization", "Bearer not-a-token-of-anyone")],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                ENTRIES,
+                &[("api-secret", "not hex"), ("authorization", &alice_bearer)],
+            )
+            .await,
+        ];
+        let agreeing = [
+            app.send(
+                Method::GET,
+                ENTRIES,
+                &[
+                    ("api-secret", &alice_secret),
+                    ("authorization", &alice_bearer),
+                ],
+            )
+            .await,
+            app.get(&format!(
+                "{ENTRIES}?secret={}&token={ALICE_TOKEN}",
+                alice_secret.to_uppercase()
+            ))
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?secret={alice_secret}"),
+                &[
+                    ("api-secret", &alice_token_form),
+                    ("authorization", &alice_bearer),
+                ],
+            )
+            .await,
+        ];
+
+        for (i, answer) in disagreeing.iter().enumerate() {
+            assert_eq!(answer.status, 401, "disagreeing {i}");
+            assert_eq!(answer.json(), nightscout_401, "disagreeing {i}");
+        }
+        for (i, answer) in agreeing.iter().enumerate() {
+            assert_eq!(answer.status, 200, "agreeing {i}");
+        }
+    }
+
     /// Status, headers (but `Date`) and body, with `name` replaced by `NAME` and the server
     /// time taken out.
     fn shape(response: &crate::helpers::Response, name: &str) -> (u16, Vec<String>, String) {

@@ -48,8 +48,10 @@ pub enum FacadeErrors {
     /// `query_invalid`: a parameter cannot be read.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
-    /// Credentials missing or not valid for this account, in Nightscout's format. When some
-    /// account needs a token, also for a name no account has.
+    /// Credentials missing or not valid for this account, or credentials that disagree
+    /// (`api-secret` or `?secret=` naming another token than `Authorization: Bearer` or
+    /// `?token=`, or each other), in Nightscout's format. When some account needs a token,
+    /// also for a name no account has.
     #[response(status = 401, content_type = "application/json")]
     Unauthorized(NightscoutUnauthorized),
     /// `account_not_found` (only when no account needs a token).
