@@ -64,6 +64,12 @@ pub enum ApiError {
     /// A Nightscout client without valid credentials: answered in Nightscout's own format.
     #[error("Nightscout credentials missing or not valid for account '{0}'")]
     NightscoutUnauthorized(String),
+    /// A client past the limits of failed credential attempts (see [`crate::auth`]).
+    #[error(
+        "too many failed token attempts from this client's address (an IPv4 address or an \
+         IPv6 /64); try again in {retry_after_seconds} s, with a valid token"
+    )]
+    TooManyAuthFailures { retry_after_seconds: u64 },
     #[error("no resource at this path; see /docs/ for the API")]
     NotFound,
     #[error("GET requests must not carry a body")]
@@ -127,6 +133,11 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 "nightscout_unauthorized",
                 "Unauthorized",
+            ),
+            ApiError::TooManyAuthFailures { .. } => Kind(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_auth_failures",
+                "Too many failed token attempts",
             ),
             ApiError::NotFound => Kind(StatusCode::NOT_FOUND, "not_found", "Not found"),
             ApiError::BodyNotAllowed => Kind(
@@ -297,6 +308,11 @@ impl ResponseError for ApiError {
                     header::WWW_AUTHENTICATE,
                     format!("Bearer realm=\"{REALM}\", error=\"invalid_token\""),
                 ));
+            }
+            ApiError::TooManyAuthFailures {
+                retry_after_seconds,
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }
             _ => {}
         }

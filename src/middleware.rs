@@ -1,15 +1,18 @@
 //! What wraps every route: request size limits, no bodies on GET, the simulated-data label,
 //! the slow answer to failed token attempts, and an access log with `?token=` redacted.
 
-use actix_web::body::MessageBody;
+use std::net::IpAddr;
+
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::{Logger, Next};
 use actix_web::{web, Error, HttpMessage};
 
+use crate::auth::{FailureAnswer, Recorded};
 use crate::error::ApiError;
-use crate::routes::access::TOKEN_PARAM;
+use crate::routes::access::{UnauthorizedAnswer, TOKEN_PARAM};
 use crate::routes::{SimulatedData, SIMULATED_HEADER};
 use crate::state::AppState;
 
@@ -21,10 +24,11 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// Around every route, in one layer (each layer costs every request an allocation): refuses
 /// oversized URLs and headers and GET or HEAD requests with a body before routing; labels
-/// answers about simulated accounts; and answers a missing, wrong or misdirected token only
-/// after a delay that grows with the client's recent failures (see
-/// [`crate::auth::AuthFailures`]). The client is the peer address: `X-Forwarded-For` is not
-/// trusted, since anyone can send it.
+/// answers about simulated accounts; and answers a missing, wrong or misdirected token (or a
+/// status document the caller may not read, see [`UnauthorizedAnswer`]) only after a delay
+/// that grows with the client's recent failures, or at once with 429 when the client has too
+/// many failures waiting or too many in the last minute (see [`crate::auth::AuthFailures`]). The client is the peer's IPv4 address or IPv6 /64:
+/// `X-Forwarded-For` is not trusted, since anyone can send it.
 pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -45,25 +49,68 @@ pub async fn guard(
         .error()
         .and_then(|e| e.as_error::<ApiError>())
         .filter(|e| e.is_auth_failure())
-        .map(ApiError::code);
-    if let (Some(code), Some(client)) = (failure, client) {
-        let Some(state) = response
-            .request()
-            .app_data::<web::Data<AppState>>()
-            .cloned()
-        else {
-            return Ok(response.map_into_left_body());
-        };
-        let (failures, delay) = state.auth_failures.record(client).await;
-        log::info!(
-            "{client}: {code} on {} ({failures} failed token attempt(s) in the last minute; \
-             answering after {} ms)",
-            response.request().path(),
-            delay.as_millis()
-        );
-        tokio::time::sleep(delay).await;
+        .map(ApiError::code)
+        .or_else(|| {
+            let extensions = response.request().extensions();
+            extensions
+                .contains::<UnauthorizedAnswer>()
+                .then_some("status_without_access")
+        });
+    match (failure, client) {
+        (Some(code), Some(client)) => Ok(answer_auth_failure(response, client, code).await),
+        _ => Ok(response.map_into_left_body()),
     }
-    Ok(response.map_into_left_body())
+}
+
+/// Counts a failed credential attempt, then answers it after the client's delay, or at once
+/// with 429 `too_many_auth_failures` when the client is past the limits.
+async fn answer_auth_failure<B>(
+    response: ServiceResponse<B>,
+    client: IpAddr,
+    code: &str,
+) -> ServiceResponse<EitherBody<B>> {
+    let Some(state) = response
+        .request()
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+    else {
+        return response.map_into_left_body();
+    };
+    let Recorded {
+        client: key,
+        failures,
+        answer,
+    } = state.auth_failures.record(client).await;
+    let path = response.request().path().to_owned();
+    match answer {
+        FailureAnswer::Delay { delay, slot } => {
+            log::info!(
+                "{client} ({key}): {code} on {path} ({failures} failed token attempt(s) in the \
+                 last minute; answering after {} ms)",
+                delay.as_millis()
+            );
+            tokio::time::sleep(delay).await;
+            drop(slot);
+            response.map_into_left_body()
+        }
+        FailureAnswer::Refuse { retry_after } => {
+            // Whole seconds, rounded up: a client that waits that long gets through.
+            let retry_after_seconds =
+                (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
+            log::info!(
+                "{client} ({key}): {code} on {path} ({failures} failed token attempt(s) in the \
+                 last minute; too many: 429, retry after {retry_after_seconds} s)"
+            );
+            let (request, _) = response.into_parts();
+            ServiceResponse::from_err(
+                ApiError::TooManyAuthFailures {
+                    retry_after_seconds,
+                },
+                request,
+            )
+            .map_into_right_body()
+        }
+    }
 }
 
 fn refusal(req: &ServiceRequest) -> Option<ApiError> {

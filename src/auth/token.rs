@@ -35,8 +35,14 @@ impl Sha1Digest {
         Some(Sha1Digest(bytes))
     }
 
-    fn of(token: &Secret<String>) -> Sha1Digest {
+    /// What a Nightscout client would send for `token`.
+    pub fn of(token: &Secret<String>) -> Sha1Digest {
         Sha1Digest(Sha1::digest(token.expose().as_bytes()).into())
+    }
+
+    /// Whether both are the SHA-1 of the same token (compared in constant time).
+    pub fn same_as(&self, other: &Sha1Digest) -> bool {
+        bool::from(self.0.ct_eq(&other.0))
     }
 }
 

@@ -5,6 +5,8 @@ use super::*;
 
 const ACCOUNT: &str = "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"pw\"\n";
 const TOKEN: &str = "0123456789abcdef-token";
+/// Long enough, but a single character repeated.
+const WEAK_TOKEN: &str = "aaaaaaaaaaaaaaaa";
 
 fn load(toml: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
@@ -28,7 +30,7 @@ fn tokens_come_from_the_file_an_env_var_or_the_environment_account() {
     let inline = load(&format!("{ACCOUNT}tokens = [\"{TOKEN}\"]"), &[]).expect("valid");
     let from_var = load(
         &format!("{ACCOUNT}tokens_env = \"A_TOKENS\""),
-        &[("A_TOKENS", "first-token-000000, second-token-00000")],
+        &[("A_TOKENS", "first-token-4c1e9a, second-token-7b2f5d")],
     )
     .expect("valid");
     let env_account = load(
@@ -44,7 +46,7 @@ fn tokens_come_from_the_file_an_env_var_or_the_environment_account() {
     assert_eq!(tokens(&inline, 0), [TOKEN]);
     assert_eq!(
         tokens(&from_var, 0),
-        ["first-token-000000", "second-token-00000"]
+        ["first-token-4c1e9a", "second-token-7b2f5d"]
     );
     assert_eq!(tokens(&env_account, 0), [TOKEN]);
     assert!(
@@ -80,6 +82,10 @@ fn token_and_auth_mistakes_name_the_key_and_never_the_secret() {
             "also a token of account `a`",
         ),
         (
+            format!("{ACCOUNT}tokens = [\"{TOKEN}\", \"{WEAK_TOKEN}\"]"),
+            "`tokens`: token #2 is too easy to guess",
+        ),
+        (
             "[auth]\nallow_anonymous = \"yes\"".to_owned(),
             "expected a boolean",
         ),
@@ -95,7 +101,7 @@ fn token_and_auth_mistakes_name_the_key_and_never_the_secret() {
     for (toml, want) in cases {
         let message = load(&toml, &[]).expect_err("must be refused").to_string();
         assert!(message.contains(want), "{toml:?} gave {message:?}");
-        for secret in [TOKEN, "1234567", "12345678901234567"] {
+        for secret in [TOKEN, WEAK_TOKEN, "1234567", "12345678901234567"] {
             assert!(!message.contains(secret), "secret leaked: {message}");
         }
     }

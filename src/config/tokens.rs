@@ -1,6 +1,7 @@
 //! Access tokens of one account: `tokens`, `tokens_env` or `tokens_file`. Messages point at
 //! a token by its position, never by its value.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use crate::domain::Secret;
@@ -8,7 +9,20 @@ use crate::domain::Secret;
 /// Shorter tokens could be guessed; 16 characters of a random string are far out of reach.
 pub const MIN_TOKEN_LENGTH: usize = 16;
 
-/// Checks a list of tokens: not empty, each long enough and free of whitespace.
+/// A token with fewer different characters than this is a pattern (`aaaa…`, `abab…`,
+/// `12341234…`), not a random string, however long.
+pub const MIN_DISTINCT_CHARACTERS: usize = 8;
+
+/// The least strength accepted, estimated as length × log2(number of different characters):
+/// what a random string of that length over that many characters would have. 16 random hex
+/// digits are exactly 64 bits; `openssl rand -hex 24` gives 48 hex digits (192 bits).
+pub const MIN_TOKEN_BITS: f64 = 64.0;
+
+/// How to make a good token, for the messages.
+const TOKEN_HINT: &str = "make one with `openssl rand -hex 24`";
+
+/// Checks a list of tokens: not empty, each long enough, varied enough (see
+/// [`MIN_DISTINCT_CHARACTERS`], [`MIN_TOKEN_BITS`]) and free of whitespace.
 pub(super) fn checked(tokens: Vec<String>) -> Result<Vec<Secret<String>>, String> {
     if tokens.is_empty() {
         return Err("holds no token; remove the key to leave the account without tokens".into());
@@ -20,15 +34,32 @@ pub(super) fn checked(tokens: Vec<String>) -> Result<Vec<Secret<String>>, String
             let position = i + 1;
             if token.chars().count() < MIN_TOKEN_LENGTH {
                 Err(format!(
-                    "token #{position} is shorter than {MIN_TOKEN_LENGTH} characters"
+                    "token #{position} is shorter than {MIN_TOKEN_LENGTH} characters; \
+                     {TOKEN_HINT}"
                 ))
             } else if token.chars().any(char::is_whitespace) {
                 Err(format!("token #{position} contains whitespace"))
+            } else if !varied_enough(&token) {
+                Err(format!(
+                    "token #{position} is too easy to guess: a token needs at least \
+                     {MIN_DISTINCT_CHARACTERS} different characters and at least \
+                     {MIN_TOKEN_BITS} bits as length × log2(number of different characters); \
+                     {TOKEN_HINT}"
+                ))
             } else {
                 Ok(Secret::new(token))
             }
         })
         .collect()
+}
+
+/// At least [`MIN_DISTINCT_CHARACTERS`] different characters and [`MIN_TOKEN_BITS`] by
+/// length × log2(different characters).
+fn varied_enough(token: &str) -> bool {
+    let length = token.chars().count();
+    let distinct = token.chars().collect::<HashSet<char>>().len();
+    distinct >= MIN_DISTINCT_CHARACTERS
+        && length as f64 * (distinct as f64).log2() >= MIN_TOKEN_BITS
 }
 
 /// Splits an environment variable's comma-separated tokens; spaces around commas are ignored.
@@ -74,6 +105,34 @@ mod tests {
             for token in tokens {
                 assert!(!message.contains(token), "token leaked: {message}");
             }
+        }
+    }
+
+    #[test]
+    fn tokens_with_too_little_variety_are_refused_by_position_pointing_to_openssl() {
+        let weak = [
+            "aaaaaaaaaaaaaaaa",                           // 1 different character
+            "abababababababababababababababab",           // 2: 32 bits
+            "0123456701234567",                           // 8, but 16 × 3 = 48 bits
+            "abcdefgabcdefgabcdefgabcdefgabcdefgabcdefg", // 7 different characters
+        ];
+        for token in weak {
+            let message = checked(vec!["0123456789abcdef".to_owned(), token.to_owned()])
+                .expect_err("must be refused");
+            assert!(
+                message.contains("token #2 is too easy to guess"),
+                "{message}"
+            );
+            assert!(message.contains("openssl rand -hex 24"), "{message}");
+            assert!(!message.contains(token), "token leaked: {message}");
+        }
+        let accepted = [
+            "0123456789abcdef",                                 // 16 × 4 = 64 bits
+            "01234567012345670123456701234567",                 // 32 × 3 = 96 bits
+            "3f9c0d7e1a5b42c8e6d0f19a7b3c5e2d4a6f8b0c1d3e5f70", // openssl rand -hex 24
+        ];
+        for token in accepted {
+            assert!(checked(vec![token.to_owned()]).is_ok(), "{token}");
         }
     }
 

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::HttpRequest;
 
-use super::query::{QueryParams, Repeated};
+use super::query::{truncate, QueryParams, Repeated};
 use crate::accounts::{Account, Accounts};
-use crate::domain::Secret;
+use crate::domain::{AccountName, Secret};
 use crate::error::ApiError;
 
 /// The query parameter for clients that cannot set headers (hubs, watch faces).
@@ -60,9 +60,46 @@ impl Caller {
     }
 }
 
+/// Whether a name no account has is answered like an account the caller may not read (401 or
+/// 403, Nightscout's 401, the status document of a protected account) instead of 404: so it is
+/// whenever some account needs a token, since a 404 would tell a caller without one which of
+/// the names it tries exist. When no account needs a token, `/accounts` lists them all to
+/// anyone anyway, and a typo is better told apart.
+pub fn hides_unknown_names(accounts: &Accounts) -> bool {
+    accounts.all().iter().any(|a| !a.access.is_anonymous())
+}
+
+/// A requested account name as answers echo it: whole up to the longest possible account
+/// name, so that an unknown name is echoed exactly as an existing one would be.
+pub fn echoed_name(requested: &str) -> String {
+    requested.chars().take(AccountName::MAX_LEN).collect()
+}
+
+/// Marks an answer given although the caller may not read the account it is about (the
+/// public status document of a protected or unknown account): the service counts it as a
+/// failed credential attempt, like a refusal, so that probing names costs as much as probing
+/// tokens.
+#[derive(Clone, Copy)]
+pub struct UnauthorizedAnswer;
+
+impl Caller {
+    /// The answer to a name that no account has: see [`hides_unknown_names`]. The refusal is
+    /// the one an existing account the caller may not read gets (401 without a token, 403
+    /// with another account's), naming the requested name.
+    pub fn unknown_account(&self, accounts: &Accounts, requested: &str) -> ApiError {
+        if !hides_unknown_names(accounts) {
+            return ApiError::AccountNotFound(truncate(requested));
+        }
+        match self {
+            Caller::Anonymous => ApiError::TokenRequired(echoed_name(requested)),
+            Caller::Holder(_) => ApiError::TokenForbidden(echoed_name(requested)),
+        }
+    }
+}
+
 /// The token from the `Authorization: Bearer` header or `?token=`. When both are given they
 /// must agree. An empty `?token=` counts as none (a client with an unset token setting).
-fn presented_token(
+pub(super) fn presented_token(
     req: &HttpRequest,
     query: &QueryParams,
 ) -> Result<Option<Secret<String>>, ApiError> {

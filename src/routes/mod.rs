@@ -19,7 +19,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::accounts::{Account, Accounts};
 use crate::error::ApiError;
 use access::Caller;
-use query::{truncate, QueryParams};
+use query::QueryParams;
 
 /// Marks a response whose data comes from the simulator; see [`SIMULATED_HEADER`].
 #[derive(Clone, Copy)]
@@ -58,7 +58,9 @@ pub fn configure(config: &mut ServiceConfig) {
 /// The account a request names with `?account=`, else the account of the token it carries,
 /// else the only one configured; and only if the caller may read it. This is the one place
 /// a request picks its account, so every account-scoped handler is covered by the token check,
-/// which happens before any call to Share.
+/// which happens before any call to Share. The token is checked before the name, and a name
+/// no account has is refused like an account the caller may not read (see
+/// [`access::hides_unknown_names`]), so that a caller cannot learn which names exist.
 pub fn resolve_account(
     req: &HttpRequest,
     accounts: &Accounts,
@@ -71,7 +73,7 @@ pub fn resolve_account(
     let account = match (name, &caller) {
         (Some(name), _) => accounts
             .find(name)
-            .ok_or_else(|| ApiError::AccountNotFound(truncate(name)))?,
+            .ok_or_else(|| caller.unknown_account(accounts, name))?,
         (None, Caller::Holder(own)) => own,
         (None, Caller::Anonymous) => accounts.single().ok_or_else(|| {
             // Only the names this caller could read: the others are not its business.

@@ -12,19 +12,32 @@ pub enum ReadingErrors {
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
     /// `token_required`: the account needs a token and none was sent; `token_invalid`: the
-    /// token opens no account (or the header and `?token=` disagree).
+    /// token opens no account (or the header and `?token=` disagree). When some account needs
+    /// a token, a name no account has gets the same answer as one that needs a token, so that
+    /// names cannot be probed.
     #[response(
         status = 401,
         content_type = "application/problem+json",
         headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\"`, with `error=\"invalid_token\"` for a wrong token"))
     )]
     Unauthorized(Problem),
-    /// `token_forbidden`: the token belongs to another account.
+    /// `token_forbidden`: the token belongs to another account (or, when some account needs a
+    /// token, no account has the name).
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
-    /// `account_not_found`.
+    /// `account_not_found`: no account has the name (only when no account needs a token).
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
+    /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than
+    /// four failed token attempts waiting at once, or more than 30 in the last minute; answered
+    /// at once instead of after the growing delay. Requests with a valid token are never
+    /// refused.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
+    )]
+    TooManyAuthFailures(Problem),
     /// `upstream_auth_failed` (with `Retry-After`), `upstream_locked` (with `Retry-After`) or
     /// `upstream_bad_response`.
     #[response(
@@ -56,4 +69,14 @@ pub enum AccountsErrors {
         headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\", error=\"invalid_token\"`"))
     )]
     Unauthorized(Problem),
+    /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than
+    /// four failed token attempts waiting at once, or more than 30 in the last minute; answered
+    /// at once instead of after the growing delay. Requests with a valid token are never
+    /// refused.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
+    )]
+    TooManyAuthFailures(Problem),
 }

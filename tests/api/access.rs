@@ -249,3 +249,89 @@ async fn repeated_wrong_tokens_are_answered_ever_slower_but_valid_tokens_never_w
         "valid request took {valid_took:?}"
     );
 }
+
+/// Status, headers (but `Date`) and body of an answer, with `name` replaced by `NAME`.
+fn shape(response: &crate::helpers::Response, name: &str) -> (u16, Vec<(String, String)>, String) {
+    let mut headers: Vec<(String, String)> = response
+        .headers
+        .iter()
+        .filter(|(k, _)| k.as_str() != "date")
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.to_str().unwrap_or("?").replace(name, "NAME"),
+            )
+        })
+        .collect();
+    headers.sort();
+    let body = String::from_utf8_lossy(&response.body).replace(name, "NAME");
+    (response.status.as_u16(), headers, body)
+}
+
+#[actix_web::test]
+async fn without_a_valid_token_an_unknown_account_looks_exactly_like_a_protected_one() {
+    // Without the slow-down, which would make the nine refusals take 9 s.
+    let app = spawn(Options {
+        accounts: |url| vec![with_tokens(alice(url), &[ALICE_TOKEN]), bob(url)],
+        configure: |settings| settings.auth.failure_delay_max = Duration::ZERO,
+        ..Options::default()
+    })
+    .await;
+
+    for path in ["/readings", "/readings/latest", "/readings/current"] {
+        let protected = app.get(&format!("{path}?account=alice")).await;
+        let unknown = app.get(&format!("{path}?account=carol")).await;
+        let unknown_wrong_token = app
+            .get_with_token(&format!("{path}?account=carol"), "not-a-token-of-anyone")
+            .await;
+
+        protected.assert_problem(401, "token_required");
+        assert!(String::from_utf8_lossy(&unknown.body).contains("'carol'"));
+        assert_eq!(
+            shape(&unknown, "carol"),
+            shape(&protected, "alice"),
+            "{path}"
+        );
+        unknown_wrong_token.assert_problem(401, "token_invalid");
+    }
+    assert_eq!(app.calls(), (0, 0, 0));
+}
+
+#[actix_web::test]
+async fn another_accounts_token_cannot_tell_unknown_names_from_protected_ones_either() {
+    let app = both_with_tokens().await;
+
+    let protected = app
+        .get_with_token("/readings?account=bob", ALICE_TOKEN)
+        .await;
+    let unknown = app
+        .get_with_token("/readings?account=eve", ALICE_TOKEN)
+        .await;
+    let own = app
+        .get_with_token("/readings?account=alice", ALICE_TOKEN)
+        .await;
+
+    protected.assert_problem(403, "token_forbidden");
+    assert_eq!(shape(&unknown, "eve"), shape(&protected, "bob"));
+    assert_eq!(own.status, 200);
+}
+
+#[actix_web::test]
+async fn probing_unknown_names_is_slowed_down_like_probing_tokens() {
+    let app = both_with_tokens().await;
+
+    let mut took = Vec::new();
+    for name in ["carol", "dave", "erin"] {
+        let started = Instant::now();
+        app.get(&format!("/readings/latest?account={name}"))
+            .await
+            .assert_problem(401, "token_required");
+        took.push(started.elapsed());
+    }
+
+    assert!(
+        took[2] >= Duration::from_millis(500),
+        "third probe took {:?}",
+        took[2]
+    );
+}

@@ -7,6 +7,7 @@ mod cli;
 mod cors;
 mod dates;
 mod feed;
+mod guessing;
 mod helpers;
 mod hostile_upstream;
 mod limits;

@@ -377,6 +377,188 @@ mod credentials {
     }
 
     #[actix_web::test]
+    async fn credentials_that_disagree_are_refused_and_one_token_given_two_ways_is_not() {
+        let app = alice_and_bob_with_tokens().await;
+        let alice_secret = sha1_hex(ALICE_TOKEN);
+        let bob_secret = sha1_hex(BOB_TOKEN);
+        let alice_bearer = format!("Bearer {ALICE_TOKEN}");
+        let bob_bearer = format!("Bearer {BOB_TOKEN}");
+        let alice_token_form = format!("token={ALICE_TOKEN}");
+        let nightscout_401 = serde_json::json!({"status": 401, "message": "Unauthorized", "description": "Invalid/Missing"});
+
+        let disagreeing = [
+            // A valid api-secret used to win over any other credential.
+            app.send(
+                Method::GET,
+                ENTRIES,
+                &[
+                    ("api-secret", &alice_secret),
+                    ("authorization", &bob_bearer),
+                ],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?token={BOB_TOKEN}"),
+                &[("api-secret", &alice_secret)],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?token=not-a-token-of-anyone"),
+                &[("api-secret", &alice_token_form)],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?secret={bob_secret}"),
+                &[("api-secret", &alice_secret)],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?secret={alice_secret}"),
+                &[("authorization", "Bearer not-a-token-of-anyone")],
+            )
+            .await,
+            app.send(
+                Method::GET,
+                ENTRIES,
+                &[("api-secret", "not hex"), ("authorization", &alice_bearer)],
+            )
+            .await,
+        ];
+        let agreeing = [
+            app.send(
+                Method::GET,
+                ENTRIES,
+                &[
+                    ("api-secret", &alice_secret),
+                    ("authorization", &alice_bearer),
+                ],
+            )
+            .await,
+            app.get(&format!(
+                "{ENTRIES}?secret={}&token={ALICE_TOKEN}",
+                alice_secret.to_uppercase()
+            ))
+            .await,
+            app.send(
+                Method::GET,
+                &format!("{ENTRIES}?secret={alice_secret}"),
+                &[
+                    ("api-secret", &alice_token_form),
+                    ("authorization", &alice_bearer),
+                ],
+            )
+            .await,
+        ];
+
+        for (i, answer) in disagreeing.iter().enumerate() {
+            assert_eq!(answer.status, 401, "disagreeing {i}");
+            assert_eq!(answer.json(), nightscout_401, "disagreeing {i}");
+        }
+        for (i, answer) in agreeing.iter().enumerate() {
+            assert_eq!(answer.status, 200, "agreeing {i}");
+        }
+    }
+
+    /// Status, headers (but `Date`) and body, with `name` replaced by `NAME` and the server
+    /// time taken out.
+    fn shape(response: &crate::helpers::Response, name: &str) -> (u16, Vec<String>, String) {
+        let mut headers: Vec<String> = response
+            .headers
+            .iter()
+            .filter(|(k, _)| k.as_str() != "date")
+            .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("?").replace(name, "NAME")))
+            .collect();
+        headers.sort();
+        let mut body: serde_json::Value =
+            serde_json::from_slice(&response.body).expect("a JSON body");
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("serverTime");
+            fields.remove("serverTimeEpoch");
+        }
+        let body = body.to_string().replace(name, "NAME");
+        (response.status.as_u16(), headers, body)
+    }
+
+    #[actix_web::test]
+    async fn without_valid_credentials_an_unknown_account_looks_exactly_like_a_protected_one() {
+        // Without the slow-down, which would make the twenty refusals take 50 s.
+        let app = spawn(Options {
+            accounts: |url| {
+                vec![
+                    with_tokens(alice(url), &[ALICE_TOKEN]),
+                    with_tokens(bob(url), &[BOB_TOKEN]),
+                ]
+            },
+            configure: |settings| settings.auth.failure_delay_max = std::time::Duration::ZERO,
+            ..Options::default()
+        })
+        .await;
+        let wrong = [("api-secret", "0123456789abcdef0123456789abcdef01234567")];
+
+        for path in [
+            "/api/v1/entries.json",
+            "/api/v1/entries/current",
+            "/api/v1/status.json",
+            "/pebble",
+            "/api/v1/treatments.json",
+        ] {
+            let protected = app.get(&format!("/ns/alice{path}")).await;
+            let unknown = app.get(&format!("/ns/carol{path}")).await;
+            let unknown_wrong = app
+                .send(Method::GET, &format!("/ns/carol{path}"), &wrong)
+                .await;
+            let unknown_bobs = app
+                .send(
+                    Method::GET,
+                    &format!("/ns/carol{path}"),
+                    &[("api-secret", &sha1_hex(BOB_TOKEN))],
+                )
+                .await;
+
+            let want = shape(&protected, "alice");
+            assert_eq!(shape(&unknown, "carol"), want, "{path}");
+            assert_eq!(shape(&unknown_wrong, "carol"), want, "{path} wrong secret");
+            assert_eq!(shape(&unknown_bobs, "carol"), want, "{path} bob's secret");
+        }
+        let status = app.get("/ns/carol/api/v1/status.json").await;
+        assert_eq!(status.status, 200);
+        assert_eq!(status.json()["settings"]["authDefaultRoles"], "denied");
+        assert_eq!(status.json()["name"], "dexcom-share-proxy (carol)");
+        assert_eq!(app.calls(), (0, 0, 0));
+    }
+
+    #[actix_web::test]
+    async fn probing_names_through_the_status_document_is_slowed_down() {
+        let app = alice_and_bob_with_tokens().await;
+        let alices = [("api-secret", sha1_hex(ALICE_TOKEN))];
+        let alices = [(alices[0].0, alices[0].1.as_str())];
+
+        let mut took = Vec::new();
+        for name in ["carol", "alice", "dave"] {
+            let started = std::time::Instant::now();
+            let status = app.get(&format!("/ns/{name}/api/v1/status.json")).await;
+            took.push(started.elapsed());
+            assert_eq!(status.status, 200, "{name}");
+        }
+        let started = std::time::Instant::now();
+        let with_secret = app
+            .send(Method::GET, "/ns/alice/api/v1/status.json", &alices)
+            .await;
+        let with_secret_took = started.elapsed();
+
+        assert!(took[2] >= std::time::Duration::from_millis(500), "{took:?}");
+        assert_eq!(with_secret.status, 200);
+        assert!(
+            with_secret_took < std::time::Duration::from_millis(250),
+            "{with_secret_took:?}"
+        );
+    }
+
+    #[actix_web::test]
     async fn status_is_public_and_says_a_secret_is_needed() {
         let app = alice_and_bob_with_tokens().await;
 

@@ -48,12 +48,24 @@ pub enum FacadeErrors {
     /// `query_invalid`: a parameter cannot be read.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
-    /// Credentials missing or not valid for this account, in Nightscout's format.
+    /// Credentials missing or not valid for this account, or credentials that disagree
+    /// (`api-secret` or `?secret=` naming another token than `Authorization: Bearer` or
+    /// `?token=`, or each other), in Nightscout's format. When some account needs a token,
+    /// also for a name no account has.
     #[response(status = 401, content_type = "application/json")]
     Unauthorized(NightscoutUnauthorized),
-    /// `account_not_found`.
+    /// `account_not_found` (only when no account needs a token).
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
+    /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than
+    /// four failed credential attempts waiting at once, or more than 30 in the last minute.
+    /// Requests with valid credentials are never refused.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
+    )]
+    TooManyAuthFailures(Problem),
     /// `upstream_auth_failed`, `upstream_locked` or `upstream_bad_response`.
     #[response(status = 502, content_type = "application/problem+json")]
     BadGateway(Problem),

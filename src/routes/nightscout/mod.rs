@@ -3,12 +3,14 @@
 //! snapshot as `/readings`, so both always agree.
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::SecondsFormat;
 use serde_json::json;
 
+use super::access::{Caller, UnauthorizedAnswer};
 use super::answer::{answer, served};
 use super::query::QueryParams;
+use super::SimulatedData;
 use crate::error::ApiError;
 use crate::nightscout::pebble::{Pebble, PebbleUnits};
 use crate::nightscout::{EntriesQuery, SgvEntry};
@@ -36,7 +38,7 @@ mod access;
 mod aliases;
 mod docs;
 
-use access::{named_account, ns_account};
+use access::{named_account, ns_account, ns_caller, Named};
 pub use aliases::{configure_aliases, PATHS};
 pub use docs::NightscoutUnauthorized;
 use docs::{EntriesParams, FacadeErrors, NsAccountPath};
@@ -129,6 +131,11 @@ async fn entries_response(
 }
 
 /// Nightscout's status document (no Share call).
+///
+/// Public, like Nightscout's: `settings.authDefaultRoles` tells clients whether they need a
+/// secret (`denied`) or not (`readable`). When some account needs a token, a name no account
+/// has is answered exactly like an account that needs one, and to a caller without valid
+/// credentials for the account the answer counts as a failed attempt (see 429).
 #[utoipa::path(
     tag = "nightscout",
     params(NsAccountPath),
@@ -140,7 +147,9 @@ async fn entries_response(
             "settings": {"units": "mg/dl", "authDefaultRoles": "readable"},
             "extendedSettings": {}, "authorized": null, "runtimeState": "loaded"
         })),
-        (status = 404, description = "`account_not_found`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`account_not_found` (only when no account needs a token)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_auth_failures`: this client has too many failed credential attempts waiting at once, or in the last minute", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))),
     )
 )]
 #[get("/ns/{account}/api/v1/status.json")]
@@ -152,12 +161,28 @@ pub async fn status_json(
 }
 
 async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    // Public, like Nightscout's: it tells clients whether they will need a secret.
-    let account = named_account(&req, &state)?;
+    // Credentials are optional here: wrong ones are the same as none.
+    let params = QueryParams::parse(req.query_string()).or_else(|_| QueryParams::parse(""))?;
+    let caller = ns_caller(&req, &state.accounts, &params).unwrap_or(Caller::Anonymous);
+    let (name, account) = match named_account(&req, &state)? {
+        Named::Account(account) => (account.name.to_string(), Some(account)),
+        Named::Unknown(name) => (name, None),
+    };
+    let anonymous_role = account.as_ref().is_some_and(|a| a.access.is_anonymous());
+    match account {
+        Some(account) if caller.may_read(&account) => {
+            if account.simulated {
+                req.extensions_mut().insert(SimulatedData);
+            }
+        }
+        _ => {
+            req.extensions_mut().insert(UnauthorizedAnswer);
+        }
+    }
     let now = state.clock.now();
     Ok(HttpResponse::Ok().json(json!({
         "status": "ok",
-        "name": format!("dexcom-share-proxy ({})", account.name),
+        "name": format!("dexcom-share-proxy ({name})"),
         "version": env!("CARGO_PKG_VERSION"),
         "serverTime": now.to_rfc3339_opts(SecondsFormat::Millis, true),
         "serverTimeEpoch": now.timestamp_millis(),
@@ -167,8 +192,8 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         "settings": {
             "units": "mg/dl",
             "timeFormat": 24,
-            "customTitle": format!("dexcom-share-proxy ({})", account.name),
-            "authDefaultRoles": if account.access.is_anonymous() { "readable" } else { "denied" },
+            "customTitle": format!("dexcom-share-proxy ({name})"),
+            "authDefaultRoles": if anonymous_role { "readable" } else { "denied" },
             "enable": [],
         },
         "extendedSettings": {},
