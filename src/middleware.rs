@@ -37,6 +37,26 @@ pub async fn guard(
         return Ok(req.error_response(error).map_into_right_body());
     }
     let client = req.peer_addr().map(|a| a.ip());
+    // A client past a limit gets 429 before its credentials are checked: answered after
+    // the check, a fast 429 would still tell an attacker which guess was right.
+    if let (Some(client), true) = (client, carries_credentials(&req)) {
+        if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
+            if let Some(wait) = state.auth_failures.refusing(client).await {
+                // The refused attempt counts too, so that a steady attack stays refused.
+                drop(state.auth_failures.record(client).await);
+                let retry_after_seconds =
+                    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+                log::debug!(
+                    "{client}: refused with 429 before its credentials were checked on {}",
+                    req.path()
+                );
+                let error = ApiError::TooManyAuthFailures {
+                    retry_after_seconds,
+                };
+                return Ok(req.error_response(error).map_into_right_body());
+            }
+        }
+    }
     let mut response = next.call(req).await?;
     if response.request().extensions().contains::<SimulatedData>() {
         response.headers_mut().insert(
@@ -97,7 +117,9 @@ async fn answer_auth_failure<B>(
             // Whole seconds, rounded up: a client that waits that long gets through.
             let retry_after_seconds =
                 (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
-            log::info!(
+            // At debug: under attack these come at request speed and would flood the log;
+            // the delayed failures before them are logged at info.
+            log::debug!(
                 "{client} ({key}): {code} on {path} ({failures} failed token attempt(s) in the \
                  last minute; too many: 429, retry after {retry_after_seconds} s)"
             );
@@ -111,6 +133,16 @@ async fn answer_auth_failure<B>(
             .map_into_right_body()
         }
     }
+}
+
+/// Whether the request presents anything that could open an account: an `Authorization` or
+/// `api-secret` header, or a `token` or `secret` query parameter.
+fn carries_credentials(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(header::AUTHORIZATION)
+        || headers.contains_key("api-secret")
+        || form_urlencoded::parse(req.query_string().as_bytes())
+            .any(|(name, _)| CREDENTIAL_PARAMS.contains(&name.as_ref()))
 }
 
 fn refusal(req: &ServiceRequest) -> Option<ApiError> {

@@ -2,9 +2,11 @@
 //! Nightscout, the n-th failure of a client within a quiet minute is answered after
 //! `(n - 1) × 250 ms`, at most 5 s. Past [`MAX_WAITING_FAILURES`] failures being delayed at
 //! once, or [`MAX_RECENT_FAILURES`] in the last minute, a failure is answered at once with 429
-//! instead, so that parallel requests cannot turn the delay into a pile of sleeping requests.
-//! Valid requests are never delayed or refused. A client is an IPv4 address or an IPv6 /64
-//! (see [`ClientKey`]).
+//! instead, so that parallel requests cannot turn the delay into a pile of sleeping requests;
+//! and while a client is past a limit, every request of its that carries credentials gets 429
+//! before they are checked, so that the fast answers cannot be used to test guesses. Valid
+//! requests are never delayed; they are refused only from a client that is past a limit. A
+//! client is an IPv4 address or an IPv6 /64 (see [`ClientKey`]).
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -98,6 +100,29 @@ impl AuthFailures {
                 .build(),
             max_delay,
         }
+    }
+
+    /// How long the client at `peer` is to wait, if it is past a limit now: its credentials
+    /// are then not even checked (a 429 after checking would still say which guess was
+    /// right, at full speed), whether or not they are valid.
+    pub async fn refusing(&self, peer: IpAddr) -> Option<Duration> {
+        let history = self.clients.get(&ClientKey::of(peer)).await?;
+        let h = lock(&history);
+        let now = Instant::now();
+        let recent = h
+            .recent
+            .iter()
+            .filter(|t| now.saturating_duration_since(**t) < FORGET_AFTER)
+            .count();
+        let recent_clears = (recent >= MAX_RECENT_FAILURES)
+            .then(|| h.recent.front().map(|oldest| *oldest + FORGET_AFTER))
+            .flatten();
+        let waiting_clears = (h.waiting.len() >= MAX_WAITING_FAILURES)
+            .then(|| h.waiting.iter().map(|(_, until)| *until).min())
+            .flatten();
+        recent_clears
+            .max(waiting_clears)
+            .map(|clears| clears.saturating_duration_since(now))
     }
 
     /// Counts one failure of the client at `peer` and says how to answer it.
