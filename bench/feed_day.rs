@@ -196,6 +196,7 @@ fn account(name: &str, base_url: String) -> Result<AccountSettings, String> {
         base_url: Some(base_url),
         tokens: Vec::new(),
         simulated: false,
+        thresholds: Default::default(),
     })
 }
 

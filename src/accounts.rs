@@ -8,6 +8,7 @@ use subtle::{Choice, ConditionallySelectable};
 use crate::auth::{AccountAccess, Sha1Digest, TokenDigest};
 use crate::config::{AccountSettings, Login, Settings};
 use crate::domain::{AccountName, Region, Secret};
+use crate::push::Thresholds;
 
 /// One account the service serves.
 pub struct Account {
@@ -20,6 +21,8 @@ pub struct Account {
     pub login_kind: LoginKind,
     /// Its tokens, and whether it may be read without one.
     pub access: AccountAccess,
+    /// Where its values are low or high.
+    pub thresholds: Thresholds,
 }
 
 /// Which identifier the account logs in with (never the identifier itself).
@@ -45,6 +48,7 @@ impl Account {
                 &settings.tokens,
                 settings.tokens.is_empty() && anonymous_allowed,
             ),
+            thresholds: settings.thresholds,
         }
     }
 }

@@ -34,6 +34,7 @@ pub fn start(settings: &mut Settings) -> Result<Simulator, String> {
         base_url: Some(sim.base_url()),
         tokens: Vec::new(),
         simulated: true,
+        thresholds: Default::default(),
     });
     Ok(sim)
 }

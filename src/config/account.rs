@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{tokens, AccountSettings, ConfigError, Login};
 use crate::domain::{AccountName, Region, Secret};
+use crate::push::Thresholds;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +24,7 @@ struct RawAccount {
     tokens: Option<Vec<String>>,
     tokens_env: Option<String>,
     tokens_file: Option<String>,
+    thresholds: Option<super::thresholds::RawThresholds>,
 }
 
 /// Parses entry `index`; errors name the account by its `name` when it has one, else by
@@ -32,6 +34,7 @@ pub(super) fn parse(
     table: toml::Table,
     base_dir: &Path,
     var: &dyn Fn(&str) -> Option<String>,
+    thresholds: Thresholds,
 ) -> Result<AccountSettings, ConfigError> {
     let label = match table.get("name") {
         Some(toml::Value::String(name)) => name.clone(),
@@ -135,6 +138,8 @@ pub(super) fn parse(
             ))
         }
     };
+    let thresholds =
+        super::thresholds::resolve(raw.thresholds, thresholds).map_err(|m| err("thresholds", m))?;
     Ok(AccountSettings {
         name,
         login,
@@ -143,6 +148,7 @@ pub(super) fn parse(
         base_url,
         tokens,
         simulated: false,
+        thresholds,
     })
 }
 

@@ -102,5 +102,6 @@ pub(super) fn account(
         base_url,
         tokens,
         simulated: false,
+        thresholds: Default::default(),
     }))
 }

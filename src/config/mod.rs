@@ -8,6 +8,7 @@ mod error;
 mod feed;
 mod permissions;
 mod policies;
+mod thresholds;
 mod tokens;
 
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ pub use self::error::ConfigError;
 pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 use crate::feed::FeedSettings;
+use crate::push::Thresholds;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
@@ -81,6 +83,8 @@ pub struct AccountSettings {
     pub tokens: Vec<Secret<String>>,
     /// Served by the built-in simulator: its data is not real and is labelled as such.
     pub simulated: bool,
+    /// Where its values are low or high.
+    pub thresholds: Thresholds,
 }
 
 /// How the account identifies itself to Share.
@@ -103,6 +107,7 @@ struct RawFile {
     auth: Option<RawAuth>,
     cors: Option<RawCors>,
     log: Option<RawLog>,
+    thresholds: Option<thresholds::RawThresholds>,
     #[serde(default)]
     accounts: Vec<toml::Table>,
 }
@@ -166,17 +171,26 @@ impl Settings {
                 auth: None,
                 cors: None,
                 log: None,
+                thresholds: None,
                 accounts: Vec::new(),
             },
         };
         let base_dir = file.and_then(Path::parent).unwrap_or(Path::new("."));
+        let thresholds =
+            thresholds::resolve(raw.thresholds, Thresholds::default()).map_err(|message| {
+                ConfigError::Key {
+                    key: "thresholds".to_owned(),
+                    message,
+                }
+            })?;
         let mut accounts = raw
             .accounts
             .into_iter()
             .enumerate()
-            .map(|(index, table)| account::parse(index, table, base_dir, var))
+            .map(|(index, table)| account::parse(index, table, base_dir, var, thresholds))
             .collect::<Result<Vec<_>, _>>()?;
-        if let Some(from_env) = env::account(var)? {
+        if let Some(mut from_env) = env::account(var)? {
+            from_env.thresholds = thresholds;
             accounts.push(from_env);
         }
         check_unique(&accounts)?;

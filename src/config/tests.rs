@@ -305,3 +305,45 @@ fn the_environment_account_needs_the_flag_too() {
     assert!(load_str("", &env(Some("true"))).is_ok());
     assert!(load_str("", &env(Some("yes"))).is_err());
 }
+
+#[test]
+fn thresholds_default_to_nightscouts_and_an_account_may_override_some() {
+    let settings = load_str(
+        r#"
+        [thresholds]
+        high = 200
+        [[accounts]]
+        name = "a"
+        username = "u"
+        password = "p"
+        [[accounts]]
+        name = "b"
+        username = "v"
+        password = "p"
+        thresholds = { low = 70, urgent_low = 54 }
+        "#,
+        &|_: &str| None,
+    )
+    .expect("valid config");
+    let a = settings.accounts[0].thresholds;
+    let b = settings.accounts[1].thresholds;
+    assert_eq!(
+        (a.urgent_high, a.high, a.low, a.urgent_low),
+        (260, 200, 80, 55)
+    );
+    assert_eq!(
+        (b.urgent_high, b.high, b.low, b.urgent_low),
+        (260, 200, 70, 54)
+    );
+    for bad in [
+        "[thresholds]\nhigh = 30",
+        "[thresholds]\nlow = 250",
+        "[thresholds]\nmedium = 1",
+    ] {
+        let error = load_str(
+            &format!("{bad}\n[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\""),
+            &|_: &str| None,
+        );
+        assert!(error.is_err(), "{bad}");
+    }
+}

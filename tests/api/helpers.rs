@@ -115,6 +115,7 @@ pub fn account(name: &str, login: Login, password: &str, base_url: &str) -> Acco
         base_url: Some(base_url.to_owned()),
         tokens: Vec::new(),
         simulated: false,
+        thresholds: Default::default(),
     }
 }
 

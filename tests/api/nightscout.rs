@@ -215,7 +215,30 @@ async fn status_describes_the_server_without_calling_share() {
     assert_eq!(status["settings"]["units"], "mg/dl");
     assert!(status["settings"]["authDefaultRoles"].is_string());
     assert!(status["serverTimeEpoch"].is_i64() && status["version"].is_string());
+    assert_eq!(
+        status["settings"]["thresholds"],
+        serde_json::json!({"bgHigh": 260, "bgTargetTop": 180, "bgTargetBottom": 80, "bgLow": 55})
+    );
     assert_eq!(app.calls(), (0, 0, 0));
+}
+
+#[actix_web::test]
+async fn status_shows_an_accounts_own_thresholds_to_those_who_may_read_it() {
+    let app = spawn(Options {
+        accounts: |url| {
+            let mut alice = alice(url);
+            alice.thresholds.high = 200;
+            alice.thresholds.low = 70;
+            vec![alice]
+        },
+        ..Options::default()
+    })
+    .await;
+
+    let status = app.get("/ns/alice/api/v1/status.json").await.json();
+
+    assert_eq!(status["settings"]["thresholds"]["bgTargetTop"], 200);
+    assert_eq!(status["settings"]["thresholds"]["bgTargetBottom"], 70);
 }
 
 #[actix_web::test]

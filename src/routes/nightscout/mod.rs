@@ -14,6 +14,7 @@ use super::SimulatedData;
 use crate::error::ApiError;
 use crate::nightscout::pebble::{Pebble, PebbleUnits};
 use crate::nightscout::{EntriesQuery, SgvEntry};
+use crate::push::Thresholds;
 use crate::render::View;
 use crate::state::AppState;
 
@@ -144,7 +145,7 @@ async fn entries_response(
             "status": "ok", "name": "dexcom-share-proxy", "version": "0.1.0",
             "serverTime": "2026-11-26T08:00:00.000Z", "serverTimeEpoch": 1_795_680_000_000_i64,
             "apiEnabled": true, "careportalEnabled": false, "boluscalcEnabled": false,
-            "settings": {"units": "mg/dl", "authDefaultRoles": "readable"},
+            "settings": {"units": "mg/dl", "authDefaultRoles": "readable", "thresholds": {"bgHigh": 260, "bgTargetTop": 180, "bgTargetBottom": 80, "bgLow": 55}},
             "extendedSettings": {}, "authorized": null, "runtimeState": "loaded"
         })),
         (status = 404, description = "`account_not_found` (only when no account needs a token)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -169,16 +170,20 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         Named::Unknown(name) => (name, None),
     };
     let anonymous_role = account.as_ref().is_some_and(|a| a.access.is_anonymous());
-    match account {
+    // An account's own thresholds only to those who may read it: to anyone else every name
+    // looks the same.
+    let thresholds = match account {
         Some(account) if caller.may_read(&account) => {
             if account.simulated {
                 req.extensions_mut().insert(SimulatedData);
             }
+            account.thresholds
         }
         _ => {
             req.extensions_mut().insert(UnauthorizedAnswer);
+            Thresholds::default()
         }
-    }
+    };
     let now = state.clock.now();
     Ok(HttpResponse::Ok().json(json!({
         "status": "ok",
@@ -195,6 +200,12 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             "customTitle": format!("dexcom-share-proxy ({name})"),
             "authDefaultRoles": if anonymous_role { "readable" } else { "denied" },
             "enable": [],
+            "thresholds": {
+                "bgHigh": thresholds.urgent_high,
+                "bgTargetTop": thresholds.high,
+                "bgTargetBottom": thresholds.low,
+                "bgLow": thresholds.urgent_low,
+            },
         },
         "extendedSettings": {},
         "authorized": null,
