@@ -170,6 +170,19 @@ impl Feeds {
         self.interest.running(account).is_some()
     }
 
+    /// For a push subscriber: keeps the account watched while the [`Hold`] lives, and the
+    /// receiving end of every snapshot the account's feed publishes (the latest one at once).
+    pub fn subscribe(&self, account: usize) -> (Hold, snapshot::Subscriber) {
+        let hold = self.hold(account);
+        (hold, self.board.subscribe(account))
+    }
+
+    /// The run number of the account's feed, if it runs: a snapshot of an earlier run is a
+    /// leftover from before the account went idle.
+    pub fn running_run(&self, account: usize) -> Option<u64> {
+        self.interest.running(account)
+    }
+
     /// Keeps the account watched until the guard is dropped (push subscribers).
     pub fn hold(&self, account: usize) -> Hold {
         self.interest.hold(account);
