@@ -29,6 +29,7 @@ lib_start_proxy ./target/debug/dexcom-share-proxy "$work" "$work/proxy.toml"
 proxy="$PROXY_URL"
 echo "schemathesis.sh: proxy at $proxy, simulator at $SIM_URL"
 
+# A 200 stream never ends: the event stream is tested in tests/api/stream.rs.
 status=0
 schemathesis run "$proxy/openapi.json" \
   --checks all \
@@ -36,6 +37,7 @@ schemathesis run "$proxy/openapi.json" \
   --generation-deterministic \
   --request-timeout 20 \
   --suppress-health-check all \
+  --exclude-path /readings/stream \
   --no-color || status=$?
 
 if grep -q "panicked" "$work/proxy.err"; then

@@ -70,6 +70,12 @@ pub enum ApiError {
          IPv6 /64); try again in {retry_after_seconds} s, with a valid token"
     )]
     TooManyAuthFailures { retry_after_seconds: u64 },
+    /// The cap on concurrent event streams is reached.
+    #[error("{max} event streams are open, the most this service serves at once; try again in {retry_after_seconds} s")]
+    TooManyStreams {
+        max: usize,
+        retry_after_seconds: u64,
+    },
     #[error("no resource at this path; see /docs/ for the API")]
     NotFound,
     #[error("GET requests must not carry a body")]
@@ -138,6 +144,11 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_auth_failures",
                 "Too many failed token attempts",
+            ),
+            ApiError::TooManyStreams { .. } => Kind(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too_many_streams",
+                "Too many event streams",
             ),
             ApiError::NotFound => Kind(StatusCode::NOT_FOUND, "not_found", "Not found"),
             ApiError::BodyNotAllowed => Kind(
@@ -311,6 +322,10 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyAuthFailures {
                 retry_after_seconds,
+            }
+            | ApiError::TooManyStreams {
+                retry_after_seconds,
+                ..
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
             }

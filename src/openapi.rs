@@ -49,7 +49,11 @@ use crate::routes;
     components(schemas(
         crate::error::Problem,
         crate::routes::nightscout::NightscoutUnauthorized,
-        crate::nightscout::pebble::PebbleUnits
+        crate::nightscout::pebble::PebbleUnits,
+        crate::push::events::ReadingEvent,
+        crate::push::FeedStatus,
+        crate::push::DataState,
+        crate::push::Range
     )),
     tags(
         (name = "readings", description = "Glucose readings of one account"),

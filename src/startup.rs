@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::feed::{FeedThread, Feeds};
 use crate::middleware;
+use crate::push::Slots;
 use crate::render::RenderCache;
 use crate::routes::{self, SIMULATED_HEADER};
 use crate::state::AppState;
@@ -64,6 +65,8 @@ impl Application {
             feeds,
             renders: RenderCache::new(settings.render_cache_bytes),
             clock,
+            streams: Slots::new(settings.push.max_streams),
+            push: settings.push.clone(),
         });
         let origins = settings.cors.allowed_origins.clone();
         let access_log = settings.access_log;

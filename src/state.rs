@@ -6,6 +6,7 @@ use crate::accounts::Accounts;
 use crate::auth::AuthFailures;
 use crate::clock::Clock;
 use crate::feed::Feeds;
+use crate::push::{PushSettings, Slots};
 use crate::render::RenderCache;
 
 pub struct AppState {
@@ -16,4 +17,7 @@ pub struct AppState {
     /// Answers rendered once and served as shared bytes.
     pub renders: RenderCache,
     pub clock: Clock,
+    /// Server-Sent Events streams open now, against their cap.
+    pub streams: Slots,
+    pub push: PushSettings,
 }

@@ -8,6 +8,7 @@ mod error;
 mod feed;
 mod permissions;
 mod policies;
+mod push;
 mod thresholds;
 mod tokens;
 
@@ -22,7 +23,7 @@ pub use self::error::ConfigError;
 pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 use crate::feed::FeedSettings;
-use crate::push::Thresholds;
+use crate::push::{PushSettings, Thresholds};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
@@ -42,6 +43,8 @@ pub struct Settings {
     pub cors: CorsSettings,
     /// Whether every request is logged (`[log] access`; `--access-log`).
     pub access_log: bool,
+    /// Server-Sent Events streams.
+    pub push: PushSettings,
 }
 
 /// `[auth]`: who may read accounts that have no tokens.
@@ -108,6 +111,7 @@ struct RawFile {
     cors: Option<RawCors>,
     log: Option<RawLog>,
     thresholds: Option<thresholds::RawThresholds>,
+    push: Option<push::RawPush>,
     #[serde(default)]
     accounts: Vec<toml::Table>,
 }
@@ -172,6 +176,7 @@ impl Settings {
                 cors: None,
                 log: None,
                 thresholds: None,
+                push: None,
                 accounts: Vec::new(),
             },
         };
@@ -239,6 +244,7 @@ impl Settings {
             },
             cors: CorsSettings { allowed_origins },
             access_log: raw.log.and_then(|l| l.access).unwrap_or(false),
+            push: push::push(raw.push.unwrap_or_default())?,
         })
     }
 }

@@ -18,8 +18,10 @@ pub enum DataState {
     /// 10 to 15 minutes old: a reading or two are missing.
     Stale,
     /// No reading for 15 minutes.
+    #[serde(rename = "no_data_15m")]
     NoData15m,
     /// No reading for 30 minutes (sensor warm-up, signal loss, the phone off).
+    #[serde(rename = "no_data_30m")]
     NoData30m,
     /// No reading in the last 24 hours.
     NoData,
@@ -70,6 +72,16 @@ impl FeedStatus {
         }
     }
 
+    /// Before the account's feed published anything (a cold start slower than the deadline).
+    pub fn not_yet() -> Self {
+        FeedStatus {
+            state: DataState::NoData,
+            upstream_error: Some("upstream_timeout".to_owned()),
+            newest_reading_at: None,
+            next_reading_due: None,
+        }
+    }
+
     /// Whether a subscriber must be told: the state or the failure changed (not merely the
     /// next due time).
     pub fn differs_from(&self, other: &FeedStatus) -> bool {
@@ -104,6 +116,20 @@ mod tests {
 
     fn t(minutes: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + minutes * 60, 0).expect("time")
+    }
+
+    #[test]
+    fn states_are_written_as_they_are_named() {
+        for state in [
+            DataState::Fresh,
+            DataState::Stale,
+            DataState::NoData15m,
+            DataState::NoData30m,
+            DataState::NoData,
+        ] {
+            let json = serde_json::to_value(state).expect("serialises");
+            assert_eq!(json, state.as_str());
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod nightscout;
 pub mod query;
 pub mod readings;
 pub mod responses;
+pub mod stream;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub const GET_PATHS: &[&str] = &[
     "/readings",
     "/readings/latest",
     "/readings/current",
+    "/readings/stream",
     "/accounts",
     "/health",
     "/openapi.json",
@@ -45,6 +47,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(readings::current)
         .service(readings::latest)
         .service(readings::list)
+        .service(stream::stream)
         .service(accounts::list)
         .service(health::health)
         .service(nightscout::entries_json)

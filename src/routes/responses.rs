@@ -80,3 +80,35 @@ pub enum AccountsErrors {
     )]
     TooManyAuthFailures(Problem),
 }
+
+/// The error answers of `/readings/stream` (`application/problem+json`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only describes responses for the OpenAPI document
+pub enum StreamErrors {
+    /// `account_required`, `query_invalid`.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// `token_required` or `token_invalid`, as for `/readings`.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// `token_forbidden`.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// `account_not_found`.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// `too_many_auth_failures`.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds before this client's credentials are checked again"))
+    )]
+    TooMany(Problem),
+    /// `too_many_streams`: `push.max_streams` streams are open.
+    #[response(
+        status = 503,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))
+    )]
+    Unavailable(Problem),
+}

@@ -184,6 +184,7 @@ pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
         auth: AuthSettings::default(),
         cors: CorsSettings::default(),
         access_log: false,
+        push: Default::default(),
     }
 }
 
@@ -361,6 +362,109 @@ impl TestApp {
                 "timed out waiting for read {reads} of {account}: {view}"
             );
             actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// One Server-Sent Event, or a comment line (`kind` "comment").
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub kind: String,
+    pub id: Option<String>,
+    pub data: String,
+}
+
+impl Event {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.data).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.data))
+    }
+}
+
+type Body = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>>,
+>;
+
+/// An open event stream.
+pub struct EventStream {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    body: Body,
+    buffer: String,
+}
+
+impl EventStream {
+    /// The next event or comment, or `None` when none comes within `within` (or the stream
+    /// ended).
+    pub async fn next(&mut self, within: Duration) -> Option<Event> {
+        use futures_util::StreamExt;
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(at) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..at + 2).collect();
+                return Some(parse_event(&block));
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match actix_web::rt::time::timeout(left, self.body.next()).await {
+                Ok(Some(Ok(chunk))) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The next event of `kind` (skipping others), within `within`.
+    pub async fn next_of(&mut self, kind: &str, within: Duration) -> Option<Event> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let event = self.next(left).await?;
+            if event.kind == kind {
+                return Some(event);
+            }
+        }
+    }
+}
+
+fn parse_event(block: &str) -> Event {
+    let mut event = Event {
+        kind: "message".to_owned(),
+        id: None,
+        data: String::new(),
+    };
+    for line in block.lines() {
+        if line.starts_with(':') {
+            event.kind = "comment".to_owned();
+            event.data = line.to_owned();
+        } else if let Some(kind) = line.strip_prefix("event: ") {
+            event.kind = kind.to_owned();
+        } else if let Some(id) = line.strip_prefix("id: ") {
+            event.id = Some(id.to_owned());
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            event.data.push_str(data);
+        } else if let Some(retry) = line.strip_prefix("retry: ") {
+            event.kind = "retry".to_owned();
+            event.data = retry.to_owned();
+        }
+    }
+    event
+}
+
+impl TestApp {
+    /// Opens `path` as an event stream, with these extra headers.
+    pub async fn stream(&self, path: &str, headers: &[(&str, &str)]) -> EventStream {
+        let client = awc::Client::builder().disable_timeout().finish();
+        let mut request = client.get(format!("{}{path}", self.address));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        EventStream {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: Box::pin(response),
+            buffer: String::new(),
         }
     }
 }

@@ -20,4 +20,5 @@ mod routing;
 mod secrets;
 mod secure_default;
 mod session;
+mod stream;
 mod upstream_faults;
