@@ -347,3 +347,31 @@ fn thresholds_default_to_nightscouts_and_an_account_may_override_some() {
         assert!(error.is_err(), "{bad}");
     }
 }
+
+#[test]
+fn push_limits_default_and_are_range_checked() {
+    let account = "[[accounts]]\nname = \"a\"\nusername = \"u\"\npassword = \"p\"";
+    let load = |push: &str| load_str(&format!("{push}\n{account}"), &|_: &str| None);
+    let defaults = load("").expect("valid").push;
+    assert_eq!(defaults, crate::push::PushSettings::default());
+    let set = load("[push]\nmax_streams = 5\nkeep_alive_seconds = 30\nslow_client_seconds = 2")
+        .expect("valid")
+        .push;
+    assert_eq!(
+        (
+            set.max_streams,
+            set.keep_alive.as_secs(),
+            set.slow_client.as_secs()
+        ),
+        (5, 30, 2)
+    );
+    for bad in [
+        "[push]\nmax_streams = 0",
+        "[push]\nkeep_alive_seconds = 0",
+        "[push]\nbuffer_events = 1",
+        "[push]\nslow_client_seconds = 301",
+        "[push]\nstreams = 3",
+    ] {
+        assert!(load(bad).is_err(), "{bad}");
+    }
+}
