@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::feed::{FeedThread, Feeds};
 use crate::middleware;
+use crate::mqtt::MqttPublisher;
 use crate::render::RenderCache;
 use crate::routes::{self, SIMULATED_HEADER};
 use crate::state::AppState;
@@ -36,6 +37,8 @@ pub struct Application {
     server: Server,
     // Stops the feeds (and their Share calls) when the application goes.
     feeds: FeedThread,
+    // Stops MQTT publishing when the application goes; the broker then says `offline`.
+    mqtt: Option<MqttPublisher>,
 }
 
 impl Application {
@@ -58,6 +61,12 @@ impl Application {
             .check_access(addr)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let (feeds, feed_thread) = Feeds::start(&settings.accounts, settings.feed.clone(), clock);
+        let mqtt = settings
+            .mqtt
+            .as_ref()
+            .map(|mqtt| crate::mqtt::start(mqtt, &settings.accounts, &feeds))
+            .transpose()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let state = web::Data::new(AppState {
             accounts: Accounts::new(settings, settings.anonymous_allowed(addr)),
             auth_failures: AuthFailures::new(settings.auth.failure_delay_max),
@@ -93,6 +102,7 @@ impl Application {
             addr,
             server,
             feeds: feed_thread,
+            mqtt,
         })
     }
 
@@ -102,6 +112,7 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _feeds = self.feeds;
+        let _mqtt = self.mqtt;
         self.server.await
     }
 }

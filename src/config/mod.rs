@@ -6,6 +6,7 @@ mod account;
 mod env;
 mod error;
 mod feed;
+mod mqtt;
 mod permissions;
 mod policies;
 mod thresholds;
@@ -19,6 +20,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 pub use self::error::ConfigError;
+pub use self::mqtt::{
+    Broker, MqttSettings, DEFAULT_CLIENT_ID, DEFAULT_DISCOVERY_PREFIX, DEFAULT_TOPIC_PREFIX,
+};
 pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 use crate::feed::FeedSettings;
@@ -42,6 +46,8 @@ pub struct Settings {
     pub cors: CorsSettings,
     /// Whether every request is logged (`[log] access`; `--access-log`).
     pub access_log: bool,
+    /// `[mqtt]`: publishing to an MQTT broker (Home Assistant); `None`: no MQTT.
+    pub mqtt: Option<MqttSettings>,
 }
 
 /// `[auth]`: who may read accounts that have no tokens.
@@ -108,6 +114,8 @@ struct RawFile {
     cors: Option<RawCors>,
     log: Option<RawLog>,
     thresholds: Option<thresholds::RawThresholds>,
+    // A table, so that its password's type is checked before serde could quote it.
+    mqtt: Option<toml::Table>,
     #[serde(default)]
     accounts: Vec<toml::Table>,
 }
@@ -172,6 +180,7 @@ impl Settings {
                 cors: None,
                 log: None,
                 thresholds: None,
+                mqtt: None,
                 accounts: Vec::new(),
             },
         };
@@ -194,6 +203,10 @@ impl Settings {
             accounts.push(from_env);
         }
         check_unique(&accounts)?;
+        let mqtt = raw
+            .mqtt
+            .map(|table| mqtt::parse(table, base_dir, var, &accounts))
+            .transpose()?;
         let upstream = raw.upstream.unwrap_or_default();
         let retry = policies::retry(&upstream)?;
         let login = policies::login(raw.login.unwrap_or_default())?;
@@ -239,6 +252,7 @@ impl Settings {
             },
             cors: CorsSettings { allowed_origins },
             access_log: raw.log.and_then(|l| l.access).unwrap_or(false),
+            mqtt,
         })
     }
 }
@@ -248,6 +262,10 @@ fn holds_secrets(raw: &RawFile) -> bool {
     raw.accounts
         .iter()
         .any(|a| a.contains_key("password") || a.contains_key("tokens"))
+        || raw
+            .mqtt
+            .as_ref()
+            .is_some_and(|m| m.contains_key("password"))
 }
 
 /// An origin is what a browser sends in `Origin`: scheme, host and optional port, no path.

@@ -184,6 +184,7 @@ pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
         auth: AuthSettings::default(),
         cors: CorsSettings::default(),
         access_log: false,
+        mqtt: None,
     }
 }
 

@@ -1,0 +1,408 @@
+//! `[mqtt]`: the broker the service publishes readings to, for Home Assistant's MQTT
+//! discovery and any other MQTT client. Absent: no MQTT at all.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::account::read_password_file;
+use super::{AccountSettings, ConfigError};
+use crate::domain::{AccountName, Secret};
+
+/// `client_id` when the file gives none.
+pub const DEFAULT_CLIENT_ID: &str = "dexcom-share-proxy";
+/// `topic_prefix` when the file gives none.
+pub const DEFAULT_TOPIC_PREFIX: &str = "dexcom-share-proxy";
+/// `discovery_prefix` when the file gives none (Home Assistant's default).
+pub const DEFAULT_DISCOVERY_PREFIX: &str = "homeassistant";
+
+/// Where and how readings are published over MQTT.
+#[derive(Clone, Debug)]
+pub struct MqttSettings {
+    pub broker: Broker,
+    pub username: Option<String>,
+    /// Sent only with `username` (MQTT 3.1.1 has no password without a user name).
+    pub password: Option<Secret<String>>,
+    pub client_id: String,
+    /// Topics of states and availability start with it.
+    pub topic_prefix: String,
+    /// Home Assistant's discovery prefix.
+    pub discovery_prefix: String,
+    /// The accounts published; `None`: every account, including one added later (`--demo`).
+    pub accounts: Option<Vec<AccountName>>,
+}
+
+/// The broker's address, from `url`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broker {
+    /// A host name or IP address (an IPv6 address without brackets).
+    pub host: String,
+    pub port: u16,
+    /// `mqtts://`: TLS, with the webpki root certificates.
+    pub tls: bool,
+}
+
+impl fmt::Display for Broker {
+    /// The URL without credentials, for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = if self.tls { "mqtts" } else { "mqtt" };
+        if self.host.contains(':') {
+            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{scheme}://{}:{}", self.host, self.port)
+        }
+    }
+}
+
+impl Broker {
+    /// Whether the broker is on this machine, where plain MQTT crosses no network.
+    pub fn is_loopback(&self) -> bool {
+        let host = self.host.to_ascii_lowercase();
+        host == "localhost"
+            || host.ends_with(".localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMqtt {
+    url: String,
+    username: Option<String>,
+    password: Option<String>,
+    password_env: Option<String>,
+    password_file: Option<String>,
+    client_id: Option<String>,
+    topic_prefix: Option<String>,
+    discovery_prefix: Option<String>,
+    accounts: Option<Vec<String>>,
+}
+
+/// Reads the `[mqtt]` table; `accounts` are the configured accounts, which `mqtt.accounts`
+/// must name.
+pub(super) fn parse(
+    table: toml::Table,
+    base_dir: &Path,
+    var: &dyn Fn(&str) -> Option<String>,
+    accounts: &[AccountSettings],
+) -> Result<MqttSettings, ConfigError> {
+    let err = |key: &str, message: String| ConfigError::Key {
+        key: format!("mqtt.{key}"),
+        message,
+    };
+    // serde's type errors quote the value, which for this key would be the password.
+    if table.get("password").is_some_and(|p| !p.is_str()) {
+        return Err(err("password", "must be a string".to_owned()));
+    }
+    let raw: RawMqtt = table
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Key {
+            key: "mqtt".to_owned(),
+            message: e.message().to_owned(),
+        })?;
+    let broker = parse_url(&raw.url).map_err(|m| err("url", m))?;
+    let username = raw
+        .username
+        .map(|u| check_username(&u).map(|()| u))
+        .transpose()
+        .map_err(|m| err("username", m))?;
+    let password = match (raw.password, raw.password_env, raw.password_file) {
+        (None, None, None) => None,
+        (Some(p), None, None) => {
+            Some(non_empty(p).ok_or_else(|| err("password", "is empty".into()))?)
+        }
+        (None, Some(name), None) => {
+            let value = var(&name).ok_or_else(|| {
+                err(
+                    "password_env",
+                    format!("environment variable {name} is not set"),
+                )
+            })?;
+            Some(non_empty(value).ok_or_else(|| {
+                err(
+                    "password_env",
+                    format!("environment variable {name} is empty"),
+                )
+            })?)
+        }
+        (None, None, Some(file)) => {
+            Some(read_password_file(&base_dir.join(file)).map_err(|m| err("password_file", m))?)
+        }
+        _ => {
+            return Err(err(
+                "password",
+                "give at most one of `password`, `password_env`, `password_file`".to_owned(),
+            ))
+        }
+    };
+    if password.is_some() && username.is_none() {
+        return Err(err(
+            "password",
+            "needs `username`: MQTT sends no password without a user name".to_owned(),
+        ));
+    }
+    let client_id = raw
+        .client_id
+        .unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned());
+    check_client_id(&client_id).map_err(|m| err("client_id", m))?;
+    let topic_prefix = raw
+        .topic_prefix
+        .unwrap_or_else(|| DEFAULT_TOPIC_PREFIX.to_owned());
+    check_prefix(&topic_prefix).map_err(|m| err("topic_prefix", m))?;
+    let discovery_prefix = raw
+        .discovery_prefix
+        .unwrap_or_else(|| DEFAULT_DISCOVERY_PREFIX.to_owned());
+    check_prefix(&discovery_prefix).map_err(|m| err("discovery_prefix", m))?;
+    let accounts = raw
+        .accounts
+        .map(|names| published(&names, accounts))
+        .transpose()
+        .map_err(|m| err("accounts", m))?;
+    Ok(MqttSettings {
+        broker,
+        username,
+        password,
+        client_id,
+        topic_prefix,
+        discovery_prefix,
+        accounts,
+    })
+}
+
+/// `mqtt://host[:port]` or `mqtts://host[:port]` (ports 1883 and 8883 by default); nothing
+/// else: no path, no query, no credentials.
+pub fn parse_url(url: &str) -> Result<Broker, String> {
+    let (tls, rest) = match (url.strip_prefix("mqtts://"), url.strip_prefix("mqtt://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => {
+            return Err(format!(
+                "{url:?} must start with mqtt:// or mqtts:// (TLS), e.g. mqtt://127.0.0.1:1883"
+            ))
+        }
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.contains('@') {
+        return Err(
+            "must not carry a user name or password: give them as `username` and `password`"
+                .to_owned(),
+        );
+    }
+    if authority.contains(['/', '?', '#']) {
+        return Err(format!(
+            "{url:?} must be only a scheme, a host and a port, like mqtt://broker.lan:1883"
+        ));
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6
+                .split_once(']')
+                .ok_or_else(|| format!("{url:?} has an unclosed [ in its host"))?;
+            if host.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(format!("{host:?} is not an IPv6 address"));
+            }
+            match after {
+                "" => (host, None),
+                _ => match after.strip_prefix(':') {
+                    Some(port) => (host, Some(port)),
+                    None => return Err(format!("{url:?}: expected :port after the address")),
+                },
+            }
+        }
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    check_host(host)?;
+    let port = match port {
+        None if tls => 8883,
+        None => 1883,
+        Some(port) => match port.parse::<u16>() {
+            Ok(port) if port > 0 => port,
+            _ => return Err(format!("{port:?} is not a port from 1 to 65535")),
+        },
+    };
+    Ok(Broker {
+        host: host.to_owned(),
+        port,
+        tls,
+    })
+}
+
+fn check_host(host: &str) -> Result<(), String> {
+    let name_like = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if host.is_empty() {
+        Err("names no host".to_owned())
+    } else if host.contains(':') || host.split('.').all(name_like) {
+        Ok(())
+    } else {
+        Err(format!("{host:?} is not a host name or IP address"))
+    }
+}
+
+fn check_username(username: &str) -> Result<(), String> {
+    if username.is_empty() {
+        Err("is empty".to_owned())
+    } else if username.len() > 1024 || username.chars().any(char::is_control) {
+        Err("must be at most 1024 bytes without control characters".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+/// Brokers accept printable client IDs; two clients with one ID throw each other off.
+fn check_client_id(id: &str) -> Result<(), String> {
+    if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{id:?} must be 1 to 128 printable ASCII characters without spaces"
+        ))
+    }
+}
+
+/// A prefix is one or more topic levels: no wildcard, no empty level, no leading `$`
+/// (reserved for the broker's own topics), no spaces.
+fn check_prefix(prefix: &str) -> Result<(), String> {
+    let problem = if prefix.is_empty() {
+        Some("is empty")
+    } else if prefix.len() > 256 {
+        Some("is longer than 256 bytes")
+    } else if prefix.contains(['+', '#']) {
+        Some("must not contain the wildcards + or #")
+    } else if prefix.split('/').any(str::is_empty) {
+        Some("must not start or end with / or contain //")
+    } else if prefix.starts_with('$') {
+        Some("must not start with $ (topics reserved for the broker)")
+    } else if prefix.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("must not contain spaces or control characters")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(format!("{prefix:?} {problem}")),
+        None => Ok(()),
+    }
+}
+
+/// The named accounts, each configured, each once.
+fn published(names: &[String], accounts: &[AccountSettings]) -> Result<Vec<AccountName>, String> {
+    if names.is_empty() {
+        return Err("is empty: leave it out to publish every account, or remove [mqtt]".to_owned());
+    }
+    let mut chosen: Vec<AccountName> = Vec::with_capacity(names.len());
+    for name in names {
+        let account = accounts
+            .iter()
+            .find(|a| a.name.as_str() == name)
+            .ok_or_else(|| format!("no account is named {name:?}"))?;
+        if chosen.contains(&account.name) {
+            return Err(format!("names {name:?} twice"));
+        }
+        chosen.push(account.name.clone());
+    }
+    Ok(chosen)
+}
+
+fn non_empty(password: String) -> Option<Secret<String>> {
+    (!password.is_empty()).then(|| Secret::new(password))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_give_scheme_host_and_default_ports() {
+        let cases = [
+            ("mqtt://127.0.0.1", "127.0.0.1", 1883, false),
+            ("mqtt://localhost:1884/", "localhost", 1884, false),
+            (
+                "mqtts://broker.example.org",
+                "broker.example.org",
+                8883,
+                true,
+            ),
+            (
+                "mqtts://broker.example.org:443",
+                "broker.example.org",
+                443,
+                true,
+            ),
+            ("mqtt://[::1]:1883", "::1", 1883, false),
+            ("mqtt://[fd00::5]", "fd00::5", 1883, false),
+            (
+                "mqtt://home_assistant.local",
+                "home_assistant.local",
+                1883,
+                false,
+            ),
+        ];
+        for (url, host, port, tls) in cases {
+            let want = Broker {
+                host: host.to_owned(),
+                port,
+                tls,
+            };
+            assert_eq!(parse_url(url), Ok(want), "{url}");
+        }
+        assert_eq!(
+            parse_url("mqtt://[::1]:1884").map(|b| b.to_string()),
+            Ok("mqtt://[::1]:1884".to_owned())
+        );
+    }
+
+    #[test]
+    fn other_urls_are_refused() {
+        for url in [
+            "",
+            "tcp://broker:1883",
+            "ws://broker:9001",
+            "http://broker",
+            "mqtt://",
+            "mqtt://:1883",
+            "mqtt://broker:0",
+            "mqtt://broker:65536",
+            "mqtt://broker:port",
+            "mqtt://broker/topic",
+            "mqtt://broker?client_id=x",
+            "mqtt://user:pass@broker",
+            "mqtt://[::1",
+            "mqtt://[nope]:1883",
+            "mqtt://bro ker",
+            "mqtt://broker:1883:1",
+        ] {
+            assert!(parse_url(url).is_err(), "{url}");
+        }
+        let credentials = parse_url("mqtt://user:hunter2@broker").expect_err("refused");
+        assert!(!credentials.contains("hunter2"), "{credentials}");
+    }
+
+    #[test]
+    fn prefixes_are_whole_topic_levels() {
+        for good in ["homeassistant", "dexcom-share-proxy", "home/cgm", "ä/b"] {
+            assert!(check_prefix(good).is_ok(), "{good}");
+        }
+        for bad in ["", "/a", "a/", "a//b", "a/+", "#", "$SYS", "a b", "a\u{0}"] {
+            assert!(check_prefix(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn client_ids_are_printable_ascii() {
+        assert!(check_client_id("dexcom-share-proxy").is_ok());
+        assert!(check_client_id("").is_err());
+        assert!(check_client_id("a b").is_err());
+        assert!(check_client_id(&"x".repeat(129)).is_err());
+    }
+}
