@@ -20,9 +20,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 pub use self::error::ConfigError;
-pub use self::mqtt::{
-    Broker, MqttSettings, DEFAULT_CLIENT_ID, DEFAULT_DISCOVERY_PREFIX, DEFAULT_TOPIC_PREFIX,
-};
+pub use self::mqtt::{Broker, MqttSettings};
 pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 use crate::feed::FeedSettings;

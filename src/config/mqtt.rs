@@ -6,12 +6,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::account::read_password_file;
+use super::account::{read_password, PasswordKeys};
 use super::{AccountSettings, ConfigError};
 use crate::domain::{AccountName, Secret};
 
-/// `client_id` when the file gives none.
-pub const DEFAULT_CLIENT_ID: &str = "dexcom-share-proxy";
+/// The start of the `client_id` made when the file gives none.
+pub const CLIENT_ID_PREFIX: &str = "dexcom-share-proxy";
 /// `topic_prefix` when the file gives none.
 pub const DEFAULT_TOPIC_PREFIX: &str = "dexcom-share-proxy";
 /// `discovery_prefix` when the file gives none (Home Assistant's default).
@@ -109,44 +109,19 @@ pub(super) fn parse(
         .map(|u| check_username(&u).map(|()| u))
         .transpose()
         .map_err(|m| err("username", m))?;
-    let password = match (raw.password, raw.password_env, raw.password_file) {
-        (None, None, None) => None,
-        (Some(p), None, None) => {
-            Some(non_empty(p).ok_or_else(|| err("password", "is empty".into()))?)
-        }
-        (None, Some(name), None) => {
-            let value = var(&name).ok_or_else(|| {
-                err(
-                    "password_env",
-                    format!("environment variable {name} is not set"),
-                )
-            })?;
-            Some(non_empty(value).ok_or_else(|| {
-                err(
-                    "password_env",
-                    format!("environment variable {name} is empty"),
-                )
-            })?)
-        }
-        (None, None, Some(file)) => {
-            Some(read_password_file(&base_dir.join(file)).map_err(|m| err("password_file", m))?)
-        }
-        _ => {
-            return Err(err(
-                "password",
-                "give at most one of `password`, `password_env`, `password_file`".to_owned(),
-            ))
-        }
+    let keys = PasswordKeys {
+        password: raw.password,
+        env: raw.password_env,
+        file: raw.password_file,
     };
+    let password = read_password(keys, false, base_dir, var).map_err(|(key, m)| err(key, m))?;
     if password.is_some() && username.is_none() {
         return Err(err(
             "password",
             "needs `username`: MQTT sends no password without a user name".to_owned(),
         ));
     }
-    let client_id = raw
-        .client_id
-        .unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned());
+    let client_id = raw.client_id.unwrap_or_else(|| default_client_id(var));
     check_client_id(&client_id).map_err(|m| err("client_id", m))?;
     let topic_prefix = raw
         .topic_prefix
@@ -260,6 +235,27 @@ fn check_username(username: &str) -> Result<(), String> {
     }
 }
 
+/// `dexcom-share-proxy-<host name>`: two services on two hosts of one broker must not share
+/// an ID, or each connection would throw the other off. Without a host name, a random suffix
+/// (a new one at each start, which a clean session does not mind).
+fn default_client_id(var: &dyn Fn(&str) -> Option<String>) -> String {
+    let host = var("HOSTNAME")
+        .filter(|h| !h.trim().is_empty())
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .unwrap_or_default();
+    let mut suffix: String = host
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(64)
+        .collect();
+    if suffix.trim_matches('-').is_empty() {
+        suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+    }
+    format!("{CLIENT_ID_PREFIX}-{suffix}")
+}
+
 /// Brokers accept printable client IDs; two clients with one ID throw each other off.
 fn check_client_id(id: &str) -> Result<(), String> {
     if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) {
@@ -312,10 +308,6 @@ fn published(names: &[String], accounts: &[AccountSettings]) -> Result<Vec<Accou
         chosen.push(account.name.clone());
     }
     Ok(chosen)
-}
-
-fn non_empty(password: String) -> Option<Secret<String>> {
-    (!password.is_empty()).then(|| Secret::new(password))
 }
 
 #[cfg(test)]
@@ -396,6 +388,19 @@ mod tests {
         for bad in ["", "/a", "a/", "a//b", "a/+", "#", "$SYS", "a b", "a\u{0}"] {
             assert!(check_prefix(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_default_client_id_names_the_host() {
+        let host = |name: &str| (name == "HOSTNAME").then(|| "cgm.home lan\n".to_owned());
+        assert_eq!(default_client_id(&host), "dexcom-share-proxy-cgm-home-lan");
+        let blank = |name: &str| (name == "HOSTNAME").then(|| " ".to_owned());
+        let id = default_client_id(&|name| blank(name));
+        assert!(
+            id.starts_with("dexcom-share-proxy-") && id.len() > 19,
+            "{id}"
+        );
+        assert!(check_client_id(&id).is_ok(), "{id}");
     }
 
     #[test]

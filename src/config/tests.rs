@@ -362,7 +362,11 @@ fn mqtt_is_off_without_its_table_and_takes_defaults_with_only_a_url() {
     assert_eq!(mqtt.broker.to_string(), "mqtt://127.0.0.1:1883");
     assert_eq!(mqtt.username, None);
     assert!(mqtt.password.is_none());
-    assert_eq!(mqtt.client_id, "dexcom-share-proxy");
+    assert!(
+        mqtt.client_id.starts_with("dexcom-share-proxy-"),
+        "{}",
+        mqtt.client_id
+    );
     assert_eq!(mqtt.topic_prefix, "dexcom-share-proxy");
     assert_eq!(mqtt.discovery_prefix, "homeassistant");
     assert!(mqtt.accounts.is_none(), "every account");
