@@ -22,7 +22,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::feed::{FeedThread, Feeds};
 use crate::middleware;
-use crate::mqtt::MqttPublisher;
+use crate::mqtt::{MqttProbe, MqttPublisher};
 use crate::render::RenderCache;
 use crate::routes::{self, SIMULATED_HEADER};
 use crate::state::AppState;
@@ -37,7 +37,7 @@ pub struct Application {
     server: Server,
     // Stops the feeds (and their Share calls) when the application goes.
     feeds: FeedThread,
-    // Stops MQTT publishing when the application goes; the broker then says `offline`.
+    // Publishes to the MQTT broker while the application runs; says `offline` when it stops.
     mqtt: Option<MqttPublisher>,
 }
 
@@ -66,7 +66,7 @@ impl Application {
             .as_ref()
             .map(|mqtt| crate::mqtt::start(mqtt, &settings.accounts, &feeds))
             .transpose()
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let state = web::Data::new(AppState {
             accounts: Accounts::new(settings, settings.anonymous_allowed(addr)),
             auth_failures: AuthFailures::new(settings.auth.failure_delay_max),
@@ -110,10 +110,18 @@ impl Application {
         self.addr
     }
 
+    /// What the MQTT publisher tells about itself, when `[mqtt]` is configured.
+    pub fn mqtt_probe(&self) -> Option<MqttProbe> {
+        self.mqtt.as_ref().map(MqttPublisher::probe)
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _feeds = self.feeds;
-        let _mqtt = self.mqtt;
-        self.server.await
+        let served = self.server.await;
+        if let Some(mqtt) = self.mqtt {
+            mqtt.stop().await;
+        }
+        served
     }
 }
 

@@ -4,14 +4,15 @@
 //! dropped, and the publisher sends what is current once the next one is up.
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rumqttc::{
-    ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Packet, QoS,
-    TlsConfiguration, Transport,
+    ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet,
+    QoS, TlsConfiguration, Transport,
 };
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use super::topics::OFFLINE;
 use crate::config::MqttSettings;
@@ -26,6 +27,9 @@ const STABLE_AFTER: Duration = Duration::from_secs(30);
 const KEEP_ALIVE: Duration = Duration::from_secs(30);
 /// Discovery configs are about 1 KB; nothing comes in but acknowledgements.
 const MAX_PACKET: usize = 64 * 1024;
+/// Publishes awaiting the broker's acknowledgement (rumqttc's default is 100): a handful of
+/// retained messages per account, no more need be on the wire at once.
+pub const INFLIGHT: u16 = 16;
 
 /// Whether the broker connection is up; each new connection has a new number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +47,7 @@ pub fn options(settings: &MqttSettings, will_topic: String) -> Result<MqttOption
         .set_keep_alive(KEEP_ALIVE)
         .set_clean_session(true)
         .set_max_packet_size(MAX_PACKET, MAX_PACKET)
+        .set_inflight(INFLIGHT)
         .set_last_will(LastWill::new(will_topic, OFFLINE, QoS::AtLeastOnce, true));
     if let Some(username) = &settings.username {
         let password = settings
@@ -72,23 +77,60 @@ fn tls_config() -> Result<rustls::ClientConfig, String> {
         .with_no_client_auth())
 }
 
-/// Polls the event loop for ever (until its task is aborted): reports connections on `link`,
-/// waits the back-off after each failure, and drops what the lost connection left queued.
-pub async fn drive(mut events: EventLoop, link: watch::Sender<Link>, broker: String) {
+/// What the link reports besides its state: for logs and for tests that check memory stays
+/// flat while the broker is away.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Connections made (ConnAcks received) since start.
+    pub connections: AtomicU64,
+    /// Requests rumqttc holds for a later connection, plus those awaiting the broker's
+    /// acknowledgement, after the last event.
+    pub backlog: AtomicUsize,
+}
+
+/// The link task's channels.
+pub struct Signals {
+    pub link: watch::Sender<Link>,
+    pub stop: watch::Receiver<bool>,
+    /// Notified when DISCONNECT has been sent, or when stopping finds no connection.
+    pub finished: Arc<Notify>,
+    pub stats: Arc<Stats>,
+}
+
+/// Polls the event loop until the service stops: reports connections on `link`, waits the
+/// back-off after each failure, and drops what the lost connection left queued.
+pub async fn drive(mut events: EventLoop, signals: Signals, broker: String) {
+    let Signals {
+        link,
+        mut stop,
+        finished,
+        stats,
+    } = signals;
     let mut backoff = Backoff::new(RETRY_INITIAL, RETRY_MAX);
-    let mut connections = 0;
     let mut up_since: Option<Instant> = None;
     loop {
-        match events.poll().await {
+        let polled = events.poll().await;
+        stats.backlog.store(backlog(&events), Ordering::Relaxed);
+        match polled {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                connections += 1;
+                let connection = stats.connections.fetch_add(1, Ordering::Relaxed) + 1;
                 up_since = Some(Instant::now());
                 log::info!("mqtt: connected to {broker}");
-                link.send_replace(Link::Up(connections));
+                link.send_replace(Link::Up(connection));
+            }
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => {
+                log::info!("mqtt: disconnected from {broker}; `offline` published");
+                link.send_replace(Link::Down);
+                finished.notify_one();
+                return;
             }
             Ok(_) => {}
             Err(error) => {
                 link.send_replace(Link::Down);
+                if *stop.borrow() {
+                    finished.notify_one();
+                    return;
+                }
                 let was_up = up_since.take();
                 if was_up.is_some_and(|at| at.elapsed() >= STABLE_AFTER) {
                     backoff.reset();
@@ -104,14 +146,25 @@ pub async fn drive(mut events: EventLoop, link: watch::Sender<Link>, broker: Str
                     reason(&error),
                     delay.as_secs_f64()
                 );
-                tokio::time::sleep(delay).await;
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    Ok(_) = stop.wait_for(|stopping| *stopping) => {
+                        finished.notify_one();
+                        return;
+                    }
+                }
                 // Publishes queued for the lost connection (or in flight on it) are stale by
                 // now: the publisher sends the current ones when the next connection is up.
                 events.clean();
                 events.pending.clear();
+                stats.backlog.store(backlog(&events), Ordering::Relaxed);
             }
         }
     }
+}
+
+fn backlog(events: &EventLoop) -> usize {
+    events.pending.len() + usize::from(events.state.inflight())
 }
 
 /// Why a connection failed, in words; never the credentials (rumqttc's errors hold none).

@@ -6,54 +6,125 @@
 //!   device per account ([`discovery`]);
 //! - one JSON state document at `<topic_prefix>/<account>/state` ([`state`]), at each new
 //!   reading and each change of the feed's status, including those time makes;
-//! - availability: `<topic_prefix>/status` (`online`, and `offline` as the last will) and
-//!   `<topic_prefix>/<account>/availability` (`offline` while the newest reading is stale).
+//! - availability: `<topic_prefix>/status` (`online`, and `offline` as the last will and on a
+//!   clean stop) and `<topic_prefix>/<account>/availability` (`offline` while the newest
+//!   reading is stale or there is none).
 //!
 //! Like every other reader, the publisher costs Share nothing: it reads the snapshots the
-//! feeds publish. [`link`] keeps the broker connection; [`publisher`] decides what to send.
+//! feeds publish. It runs on a thread of its own (an arbiter, like the feeds), so the broker
+//! never costs a request anything. [`link`] keeps the broker connection; [`publisher`]
+//! decides what to send; the [`outbox`] between them holds one state per account.
 
 pub mod discovery;
 pub mod link;
+pub mod outbox;
 pub mod publisher;
 pub mod state;
 pub mod topics;
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_rt::task::JoinHandle;
+use actix_rt::Arbiter;
 use rumqttc::AsyncClient;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use crate::config::{AccountSettings, MqttSettings};
 use crate::feed::Feeds;
-use publisher::{Outbox, Plan, Published};
+use link::{Link, Stats};
+use outbox::Outbox;
+use publisher::{Plan, Published};
 use topics::Topics;
 
-/// Publishes must wait when this many are queued for the event loop (a few accounts'
-/// discovery configs); the outbox, not this queue, holds what waits for a connection.
-const QUEUE: usize = 32;
+/// rumqttc's request channel: a publish waits when this many are queued for the event loop.
+/// Kept small: the outbox, not this queue, holds what waits for a connection.
+pub const QUEUE: usize = 16;
 
-/// The running publisher: its tasks stop when it is dropped, and the broker then publishes
-/// the last will (`offline`) because the connection ends without a goodbye.
-pub struct MqttPublisher {
-    tasks: Vec<JoinHandle<()>>,
+/// How long a stopping service waits to say `offline` before it lets the last will say it.
+const GOODBYE: Duration = Duration::from_secs(3);
+
+/// Why MQTT publishing cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum MqttError {
+    #[error("[mqtt] accounts: no account is named `{0}`")]
+    UnknownAccount(String),
+    #[error("TLS for MQTT: {0}")]
+    Tls(String),
 }
 
-impl Drop for MqttPublisher {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
+/// The running publisher, on its own thread. Dropped, it stops at once and the broker
+/// publishes the last will (`offline`), as it does when the process dies;
+/// [`stop`](Self::stop) says `offline` itself first.
+pub struct MqttPublisher {
+    arbiter: Arbiter,
+    stop: watch::Sender<bool>,
+    finished: Arc<Notify>,
+    probe: MqttProbe,
+}
+
+/// What a running publisher tells about itself (cheap to clone).
+#[derive(Clone)]
+pub struct MqttProbe {
+    link: watch::Receiver<Link>,
+    stats: Arc<Stats>,
+    outbox: Arc<Outbox>,
+}
+
+impl MqttProbe {
+    /// Whether the broker connection is up.
+    pub fn connected(&self) -> bool {
+        matches!(*self.link.borrow(), Link::Up(_))
+    }
+
+    /// Connections made since start (1 after the first, 2 after a reconnection…).
+    pub fn connections(&self) -> u64 {
+        self.stats.connections.load(Ordering::Relaxed)
+    }
+
+    /// Account states not yet sent: at most one per published account.
+    pub fn waiting_states(&self) -> usize {
+        self.outbox.waiting()
+    }
+
+    /// Messages the MQTT client holds for later or awaits acknowledgements of.
+    pub fn client_backlog(&self) -> usize {
+        self.stats.backlog.load(Ordering::Relaxed)
+    }
+}
+
+impl MqttPublisher {
+    pub fn probe(&self) -> MqttProbe {
+        self.probe.clone()
+    }
+
+    /// Publishes `offline` on the service's topic and disconnects, waiting at most a few
+    /// seconds (a broker that is away gets the last will's `offline` instead).
+    pub async fn stop(self) {
+        self.stop.send_replace(true);
+        let said = tokio::time::timeout(GOODBYE, self.finished.notified()).await;
+        if said.is_err() {
+            log::warn!(
+                "mqtt: no goodbye within {} s; leaving it to the last will",
+                GOODBYE.as_secs()
+            );
         }
     }
 }
 
+impl Drop for MqttPublisher {
+    fn drop(&mut self) {
+        self.arbiter.stop();
+    }
+}
+
 /// Starts publishing the accounts `settings` names (every account when it names none).
-/// Must run inside the application's runtime (an actix system).
+/// Must run inside the application's actix system.
 pub fn start(
     settings: &MqttSettings,
     accounts: &[AccountSettings],
     feeds: &Feeds,
-) -> Result<MqttPublisher, String> {
+) -> Result<MqttPublisher, MqttError> {
     let chosen: Vec<usize> = match &settings.accounts {
         None => (0..accounts.len()).collect(),
         Some(names) => names
@@ -62,12 +133,12 @@ pub fn start(
                 accounts
                     .iter()
                     .position(|a| &a.name == name)
-                    .ok_or_else(|| format!("[mqtt] accounts: no account is named `{name}`"))
+                    .ok_or_else(|| MqttError::UnknownAccount(name.to_string()))
             })
             .collect::<Result<_, _>>()?,
     };
     let topics = Topics::new(&settings.topic_prefix, &settings.discovery_prefix);
-    let options = link::options(settings, topics.service())?;
+    let options = link::options(settings, topics.service()).map_err(MqttError::Tls)?;
     let broker = settings.broker.to_string();
     if !settings.broker.tls && !settings.broker.is_loopback() {
         log::warn!(
@@ -84,19 +155,24 @@ pub fn start(
     );
 
     let (client, events) = AsyncClient::new(options, QUEUE);
-    let (link_tx, link_rx) = watch::channel(link::Link::Down);
+    let (link_tx, link_rx) = watch::channel(Link::Down);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let finished = Arc::new(Notify::new());
+    let stats = Arc::new(Stats::default());
     let outbox = Arc::new(Outbox::new(chosen.len()));
     let clock = feeds.clock();
-    let mut tasks = Vec::with_capacity(chosen.len() + 2);
+    // Every task is Send (rumqttc's client and event loop are), so the arbiter takes them as
+    // they are; it owns them from here and drops them all when stopped.
+    let arbiter = Arbiter::new();
     for (slot, &index) in chosen.iter().enumerate() {
         let (hold, snapshots) = feeds.subscribe(index);
-        tasks.push(actix_rt::spawn(publisher::watch_account(
+        arbiter.spawn(publisher::watch_account(
             slot,
             snapshots,
             hold,
             Arc::clone(&outbox),
             clock,
-        )));
+        ));
     }
     let plan = Plan {
         topics,
@@ -109,9 +185,33 @@ pub fn start(
             })
             .collect(),
     };
-    tasks.push(actix_rt::spawn(publisher::send(
-        client, link_rx, outbox, plan, clock,
-    )));
-    tasks.push(actix_rt::spawn(link::drive(events, link_tx, broker)));
-    Ok(MqttPublisher { tasks })
+    let signals = publisher::Signals {
+        link: link_rx.clone(),
+        stop: stop_rx.clone(),
+        finished: Arc::clone(&finished),
+    };
+    arbiter.spawn(publisher::send(
+        client,
+        signals,
+        Arc::clone(&outbox),
+        plan,
+        clock,
+    ));
+    let signals = link::Signals {
+        link: link_tx,
+        stop: stop_rx,
+        finished: Arc::clone(&finished),
+        stats: Arc::clone(&stats),
+    };
+    arbiter.spawn(link::drive(events, signals, broker));
+    Ok(MqttPublisher {
+        arbiter,
+        stop: stop_tx,
+        finished,
+        probe: MqttProbe {
+            link: link_rx,
+            stats,
+            outbox,
+        },
+    })
 }
