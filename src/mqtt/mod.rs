@@ -11,9 +11,9 @@
 //!   reading is stale or there is none).
 //!
 //! Like every other reader, the publisher costs Share nothing: it reads the snapshots the
-//! feeds publish. It runs on a thread of its own (an arbiter, like the feeds), so the broker
-//! never costs a request anything. [`link`] keeps the broker connection; [`publisher`]
-//! decides what to send; the [`outbox`] between them holds one state per account.
+//! feeds publish. It runs on a thread of its own, so the broker never costs a request
+//! anything. [`link`] keeps the broker connection; [`publisher`] decides what to send; the
+//! [`outbox`] between them holds one state per account.
 
 pub mod discovery;
 pub mod link;
@@ -22,13 +22,14 @@ pub mod publisher;
 pub mod state;
 pub mod topics;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_rt::Arbiter;
 use rumqttc::AsyncClient;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{oneshot, watch, Notify};
 
 use crate::config::{AccountSettings, MqttSettings};
 use crate::feed::Feeds;
@@ -51,13 +52,15 @@ pub enum MqttError {
     UnknownAccount(String),
     #[error("TLS for MQTT: {0}")]
     Tls(String),
+    #[error("cannot start the MQTT thread: {0}")]
+    Thread(std::io::Error),
 }
 
 /// The running publisher, on its own thread. Dropped, it stops at once and the broker
 /// publishes the last will (`offline`), as it does when the process dies;
 /// [`stop`](Self::stop) says `offline` itself first.
 pub struct MqttPublisher {
-    arbiter: Arbiter,
+    _thread: Thread,
     stop: watch::Sender<bool>,
     finished: Arc<Notify>,
     probe: MqttProbe,
@@ -112,14 +115,41 @@ impl MqttPublisher {
     }
 }
 
-impl Drop for MqttPublisher {
-    fn drop(&mut self) {
-        self.arbiter.stop();
+/// A task of the publisher's thread.
+type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The publisher's thread: a runtime of its own, whose tasks are all dropped (connection
+/// closed, holds released) when this is dropped.
+///
+/// Not an actix arbiter, unlike the feeds' thread: on SIGTERM actix stops every arbiter
+/// of the system before `run_until_stopped` gets to say goodbye to the broker.
+struct Thread {
+    _quit: oneshot::Sender<()>,
+}
+
+impl Thread {
+    fn spawn(tasks: Vec<Task>) -> std::io::Result<Thread> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (quit, quitting) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("mqtt".to_owned())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    for task in tasks {
+                        tokio::spawn(task);
+                    }
+                    // Resolves when the sender is dropped.
+                    let _ = quitting.await;
+                });
+                // Dropping the runtime drops every task.
+            })?;
+        Ok(Thread { _quit: quit })
     }
 }
 
 /// Starts publishing the accounts `settings` names (every account when it names none).
-/// Must run inside the application's actix system.
 pub fn start(
     settings: &MqttSettings,
     accounts: &[AccountSettings],
@@ -161,18 +191,16 @@ pub fn start(
     let stats = Arc::new(Stats::default());
     let outbox = Arc::new(Outbox::new(chosen.len()));
     let clock = feeds.clock();
-    // Every task is Send (rumqttc's client and event loop are), so the arbiter takes them as
-    // they are; it owns them from here and drops them all when stopped.
-    let arbiter = Arbiter::new();
+    let mut tasks: Vec<Task> = Vec::with_capacity(chosen.len() + 2);
     for (slot, &index) in chosen.iter().enumerate() {
         let (hold, snapshots) = feeds.subscribe(index);
-        arbiter.spawn(publisher::watch_account(
+        tasks.push(Box::pin(publisher::watch_account(
             slot,
             snapshots,
             hold,
             Arc::clone(&outbox),
             clock,
-        ));
+        )));
     }
     let plan = Plan {
         topics,
@@ -190,22 +218,22 @@ pub fn start(
         stop: stop_rx.clone(),
         finished: Arc::clone(&finished),
     };
-    arbiter.spawn(publisher::send(
+    tasks.push(Box::pin(publisher::send(
         client,
         signals,
         Arc::clone(&outbox),
         plan,
         clock,
-    ));
+    )));
     let signals = link::Signals {
         link: link_tx,
         stop: stop_rx,
         finished: Arc::clone(&finished),
         stats: Arc::clone(&stats),
     };
-    arbiter.spawn(link::drive(events, signals, broker));
+    tasks.push(Box::pin(link::drive(events, signals, broker)));
     Ok(MqttPublisher {
-        arbiter,
+        _thread: Thread::spawn(tasks).map_err(MqttError::Thread)?,
         stop: stop_tx,
         finished,
         probe: MqttProbe {
