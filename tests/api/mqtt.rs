@@ -112,9 +112,8 @@ impl MqttApp {
     }
 }
 
-/// Waits until the subscriber has every entity's config for each account, the service's
-/// and each account's availability, and each account's state; all retained.
-async fn until_introduced(subscriber: &Subscriber, accounts: &[&str]) {
+/// Every topic the proxy publishes for these accounts.
+fn topics(accounts: &[&str]) -> Vec<String> {
     let mut topics = vec![SERVICE.to_owned()];
     for account in accounts {
         for (component, object_id) in OBJECTS {
@@ -123,6 +122,13 @@ async fn until_introduced(subscriber: &Subscriber, accounts: &[&str]) {
         topics.push(state_topic(account));
         topics.push(availability_topic(account));
     }
+    topics
+}
+
+/// Waits until the subscriber has every entity's config for each account, the service's
+/// and each account's availability, and each account's state.
+async fn until_introduced(subscriber: &Subscriber, accounts: &[&str]) {
+    let topics = topics(accounts);
     subscriber
         .until(
             "every config, availability and state",
@@ -135,10 +141,21 @@ async fn until_introduced(subscriber: &Subscriber, accounts: &[&str]) {
             },
         )
         .await;
-    for topic in &topics {
-        let message = subscriber.latest(topic).expect("received");
-        assert!(message.retain, "{topic} is retained");
+}
+
+/// A subscriber that comes after everything was published gets all of it at once, retained.
+async fn late_subscriber(broker: &Mosquitto, name: &str, accounts: &[&str]) -> Subscriber {
+    let subscriber = Subscriber::connect(broker, name);
+    until_introduced(&subscriber, accounts).await;
+    let messages = subscriber.messages();
+    for topic in topics(accounts) {
+        let first = messages
+            .iter()
+            .find(|m| m.topic == topic)
+            .expect("received");
+        assert!(first.retain, "{topic} is retained");
     }
+    subscriber
 }
 
 /// The state document and `/readings/current` of the same moment: both are read until they
@@ -178,8 +195,9 @@ async fn state_agreeing_with_current(
 /// what `/readings/current` answers; the service and both accounts available.
 #[actix_web::test]
 async fn discovery_configs_and_retained_states_describe_each_account() {
-    // Arrange: the proxy publishes first; the subscriber comes later and gets what is retained.
+    // Arrange
     let broker = Mosquitto::start();
+    let watcher = Subscriber::connect(&broker, "watcher");
     let proxy = spawn_publishing(
         &broker,
         Clock::system(),
@@ -187,11 +205,10 @@ async fn discovery_configs_and_retained_states_describe_each_account() {
         None,
     )
     .await;
-    proxy.until_connected(1).await;
+    until_introduced(&watcher, &["alice", "bob"]).await;
 
-    // Act
-    let subscriber = Subscriber::connect(&broker, "home-assistant");
-    until_introduced(&subscriber, &["alice", "bob"]).await;
+    // Act: Home Assistant comes after everything was published.
+    let subscriber = late_subscriber(&broker, "home-assistant", &["alice", "bob"]).await;
 
     // Assert: the configs.
     for account in ["alice", "bob"] {
@@ -456,7 +473,7 @@ async fn after_a_broker_restart_everything_is_published_again_and_memory_stays_f
         .json();
     drop(subscriber);
 
-    // Act: the broker is gone while two or more new readings arrive.
+    // Act: the broker is gone while new readings arrive.
     broker.stop();
     proxy
         .app
@@ -490,11 +507,12 @@ async fn after_a_broker_restart_everything_is_published_again_and_memory_stays_f
         "the MQTT client held {largest_backlog} messages"
     );
     broker.restart();
+    let watcher = Subscriber::connect(&broker, "watcher");
 
     // Assert
     proxy.until_connected(2).await;
-    let subscriber = Subscriber::connect(&broker, "home-assistant-again");
-    until_introduced(&subscriber, &["alice", "bob"]).await;
+    until_introduced(&watcher, &["alice", "bob"]).await;
+    let subscriber = late_subscriber(&broker, "home-assistant-again", &["alice", "bob"]).await;
     let after = state_agreeing_with_current(&proxy.app, &subscriber, "alice").await;
     assert_ne!(
         after["reading_time"], before["reading_time"],
