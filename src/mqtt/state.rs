@@ -189,6 +189,34 @@ mod tests {
     }
 
     #[test]
+    fn mmol_l_has_one_decimal_as_pydexcom_rounds_it() {
+        // Python: round(mg_dl * 0.0555, 1).
+        let cases = [
+            (39, "2.2"),
+            (55, "3.1"),
+            (70, "3.9"),
+            (100, "5.5"),
+            (180, "10.0"),
+            (181, "10.0"),
+            (250, "13.9"),
+            (401, "22.3"),
+        ];
+        for (mg_dl, want) in cases {
+            let state = AccountState {
+                reading: Some(reading(mg_dl, Trend::Flat, t(0))),
+                data: DataState::Fresh,
+                upstream_error: None,
+            };
+            // As the JSON text says it: one decimal, no binary noise.
+            assert_eq!(
+                value(&state, t(0))["mmol_l"].to_string(),
+                want,
+                "{mg_dl} mg/dL"
+            );
+        }
+    }
+
+    #[test]
     fn ranges_follow_the_accounts_thresholds() {
         let state = AccountState {
             reading: Some(reading(150, Trend::Flat, t(0))),
