@@ -3,6 +3,7 @@
 
 mod access;
 mod account;
+mod broker;
 mod env;
 mod error;
 mod feed;
@@ -19,8 +20,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use uuid::Uuid;
 
+pub use self::broker::Broker;
 pub use self::error::ConfigError;
-pub use self::mqtt::{Broker, MqttSettings};
+pub use self::mqtt::MqttSettings;
 pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 use crate::feed::FeedSettings;
