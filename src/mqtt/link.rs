@@ -72,7 +72,7 @@ fn tls_config() -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS for MQTT: {e}"))?
+        .map_err(|e| e.to_string())?
         .with_root_certificates(roots)
         .with_no_client_auth())
 }
