@@ -178,8 +178,9 @@ pub fn start(
     }
     let names: Vec<&str> = chosen.iter().map(|&i| accounts[i].name.as_str()).collect();
     log::info!(
-        "mqtt: publishing accounts {} to {broker} under {}/ (discovery under {}/)",
+        "mqtt: publishing accounts {} to {broker} as client {} under {}/ (discovery under {}/)",
         names.join(", "),
+        settings.client_id,
         settings.topic_prefix,
         settings.discovery_prefix
     );
