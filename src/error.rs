@@ -209,6 +209,12 @@ impl ApiError {
     }
 }
 
+/// The stable code of an upstream failure (`upstream_unavailable`, `upstream_auth_failed`…),
+/// as `ApiError::Upstream` answers it, for push subscribers that have no request.
+pub fn upstream_code(error: &UpstreamError) -> &'static str {
+    upstream_kind(error).1
+}
+
 fn upstream_kind(error: &UpstreamError) -> Kind {
     let Some(cause) = error.cause() else {
         return Kind(

@@ -10,6 +10,7 @@ pub mod error;
 pub mod feed;
 pub mod logging;
 pub mod middleware;
+pub mod mqtt;
 pub mod nightscout;
 pub mod openapi;
 pub mod push;

@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::feed::{FeedThread, Feeds};
 use crate::middleware;
+use crate::mqtt::{MqttProbe, MqttPublisher};
 use crate::push::Slots;
 use crate::render::RenderCache;
 use crate::routes::{self, SIMULATED_HEADER};
@@ -37,6 +38,8 @@ pub struct Application {
     server: Server,
     // Stops the feeds (and their Share calls) when the application goes.
     feeds: FeedThread,
+    // Publishes to the MQTT broker while the application runs; says `offline` when it stops.
+    mqtt: Option<MqttPublisher>,
 }
 
 impl Application {
@@ -59,6 +62,12 @@ impl Application {
             .check_access(addr)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let (feeds, feed_thread) = Feeds::start(&settings.accounts, settings.feed.clone(), clock);
+        let mqtt = settings
+            .mqtt
+            .as_ref()
+            .map(|mqtt| crate::mqtt::start(mqtt, &settings.accounts, &feeds))
+            .transpose()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let state = web::Data::new(AppState {
             accounts: Accounts::new(settings, settings.anonymous_allowed(addr)),
             auth_failures: AuthFailures::new(settings.auth.failure_delay_max),
@@ -96,6 +105,7 @@ impl Application {
             addr,
             server,
             feeds: feed_thread,
+            mqtt,
         })
     }
 
@@ -103,9 +113,18 @@ impl Application {
         self.addr
     }
 
+    /// What the MQTT publisher tells about itself, when `[mqtt]` is configured.
+    pub fn mqtt_probe(&self) -> Option<MqttProbe> {
+        self.mqtt.as_ref().map(MqttPublisher::probe)
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _feeds = self.feeds;
-        self.server.await
+        let served = self.server.await;
+        if let Some(mqtt) = self.mqtt {
+            mqtt.stop().await;
+        }
+        served
     }
 }
 

@@ -77,34 +77,14 @@ pub(super) fn parse(
         (Some(username), None) => parse_username(&username).map_err(|m| err("username", m))?,
         (None, Some(id)) => parse_account_id(&id).map_err(|m| err("account_id", m))?,
     };
-    let password = match (raw.password, raw.password_env, raw.password_file) {
-        (Some(p), None, None) => {
-            non_empty(p).ok_or_else(|| err("password", "is empty".to_owned()))?
-        }
-        (None, Some(var_name), None) => {
-            let value = var(&var_name).ok_or_else(|| {
-                err(
-                    "password_env",
-                    format!("environment variable {var_name} is not set"),
-                )
-            })?;
-            non_empty(value).ok_or_else(|| {
-                err(
-                    "password_env",
-                    format!("environment variable {var_name} is empty"),
-                )
-            })?
-        }
-        (None, None, Some(file)) => {
-            read_password_file(&base_dir.join(&file)).map_err(|m| err("password_file", m))?
-        }
-        _ => {
-            return Err(err(
-                "password",
-                "give exactly one of `password`, `password_env`, `password_file`".to_owned(),
-            ))
-        }
+    let keys = PasswordKeys {
+        password: raw.password,
+        env: raw.password_env,
+        file: raw.password_file,
     };
+    let password = read_password(keys, true, base_dir, var)
+        .map_err(|(key, m)| err(key, m))?
+        .ok_or_else(|| err("password", ONE_PASSWORD.to_owned()))?;
     let region = match raw.region {
         None => Region::default(),
         Some(r) => Region::parse(&r)
@@ -181,6 +161,55 @@ pub(super) fn parse_account_id(raw: &str) -> Result<Login, String> {
         Ok(id) => Ok(Login::AccountId(id)),
         Err(_) => Err(format!(
             "{raw:?} is not a UUID like 5b1e3c55-7d2a-4f0e-9a61-2c4f8d9e0a17"
+        )),
+    }
+}
+
+/// The three keys that can give a password: in the file, by an environment variable's name,
+/// or by a file (relative to the config file). Dexcom accounts and `[mqtt]` take theirs alike.
+pub(super) struct PasswordKeys {
+    pub(super) password: Option<String>,
+    pub(super) env: Option<String>,
+    pub(super) file: Option<String>,
+}
+
+const ONE_PASSWORD: &str = "give exactly one of `password`, `password_env`, `password_file`";
+
+/// The password the keys give (`None` when they give none); `required` only changes the
+/// words of the error for keys that give several. Errors are (key at fault, message), and
+/// never quote the password.
+pub(super) fn read_password(
+    keys: PasswordKeys,
+    required: bool,
+    base_dir: &Path,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Secret<String>>, (&'static str, String)> {
+    match (keys.password, keys.env, keys.file) {
+        (None, None, None) => Ok(None),
+        (Some(p), None, None) => non_empty(p)
+            .map(Some)
+            .ok_or(("password", "is empty".to_owned())),
+        (None, Some(name), None) => {
+            let value = var(&name).ok_or_else(|| {
+                (
+                    "password_env",
+                    format!("environment variable {name} is not set"),
+                )
+            })?;
+            non_empty(value).map(Some).ok_or_else(|| {
+                (
+                    "password_env",
+                    format!("environment variable {name} is empty"),
+                )
+            })
+        }
+        (None, None, Some(file)) => read_password_file(&base_dir.join(file))
+            .map(Some)
+            .map_err(|m| ("password_file", m)),
+        _ if required => Err(("password", ONE_PASSWORD.to_owned())),
+        _ => Err((
+            "password",
+            "give at most one of `password`, `password_env`, `password_file`".to_owned(),
         )),
     }
 }

@@ -3,9 +3,11 @@
 
 mod access;
 mod account;
+mod broker;
 mod env;
 mod error;
 mod feed;
+mod mqtt;
 mod permissions;
 mod policies;
 mod push;
@@ -19,7 +21,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use uuid::Uuid;
 
+pub use self::broker::Broker;
 pub use self::error::ConfigError;
+pub use self::mqtt::MqttSettings;
 pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 use crate::feed::FeedSettings;
@@ -45,6 +49,8 @@ pub struct Settings {
     pub access_log: bool,
     /// Server-Sent Events streams.
     pub push: PushSettings,
+    /// `[mqtt]`: publishing to an MQTT broker (Home Assistant); `None`: no MQTT.
+    pub mqtt: Option<MqttSettings>,
 }
 
 /// `[auth]`: who may read accounts that have no tokens.
@@ -112,6 +118,8 @@ struct RawFile {
     log: Option<RawLog>,
     thresholds: Option<thresholds::RawThresholds>,
     push: Option<push::RawPush>,
+    // A table, so that its password's type is checked before serde could quote it.
+    mqtt: Option<toml::Table>,
     #[serde(default)]
     accounts: Vec<toml::Table>,
 }
@@ -177,6 +185,7 @@ impl Settings {
                 log: None,
                 thresholds: None,
                 push: None,
+                mqtt: None,
                 accounts: Vec::new(),
             },
         };
@@ -199,6 +208,10 @@ impl Settings {
             accounts.push(from_env);
         }
         check_unique(&accounts)?;
+        let mqtt = raw
+            .mqtt
+            .map(|table| mqtt::parse(table, base_dir, var, &accounts))
+            .transpose()?;
         let upstream = raw.upstream.unwrap_or_default();
         let retry = policies::retry(&upstream)?;
         let login = policies::login(raw.login.unwrap_or_default())?;
@@ -245,6 +258,7 @@ impl Settings {
             cors: CorsSettings { allowed_origins },
             access_log: raw.log.and_then(|l| l.access).unwrap_or(false),
             push: push::push(raw.push.unwrap_or_default())?,
+            mqtt,
         })
     }
 }
@@ -254,6 +268,10 @@ fn holds_secrets(raw: &RawFile) -> bool {
     raw.accounts
         .iter()
         .any(|a| a.contains_key("password") || a.contains_key("tokens"))
+        || raw
+            .mqtt
+            .as_ref()
+            .is_some_and(|m| m.contains_key("password"))
 }
 
 /// An origin is what a browser sends in `Origin`: scheme, host and optional port, no path.

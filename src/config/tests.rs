@@ -375,3 +375,128 @@ fn push_limits_default_and_are_range_checked() {
         assert!(load(bad).is_err(), "{bad}");
     }
 }
+
+const ALICE: &str = "[[accounts]]\nname = \"alice\"\nusername = \"u\"\npassword = \"p\"\n";
+
+#[test]
+fn mqtt_is_off_without_its_table_and_takes_defaults_with_only_a_url() {
+    assert!(load_str(ALICE, &no_env).expect("valid").mqtt.is_none());
+    let settings = load_str(
+        &format!("{ALICE}[mqtt]\nurl = \"mqtt://127.0.0.1\"\n"),
+        &no_env,
+    )
+    .expect("valid config");
+    let mqtt = settings.mqtt.expect("[mqtt] read");
+    assert_eq!(mqtt.broker.to_string(), "mqtt://127.0.0.1:1883");
+    assert_eq!(mqtt.username, None);
+    assert!(mqtt.password.is_none());
+    assert!(
+        mqtt.client_id.starts_with("dexcom-share-proxy-"),
+        "{}",
+        mqtt.client_id
+    );
+    assert_eq!(mqtt.topic_prefix, "dexcom-share-proxy");
+    assert_eq!(mqtt.discovery_prefix, "homeassistant");
+    assert!(mqtt.accounts.is_none(), "every account");
+}
+
+#[test]
+fn every_mqtt_key_is_read_and_the_password_stays_out_of_debug() {
+    let mut pw = tempfile::NamedTempFile::new().expect("temp file");
+    pw.write_all(b"broker-secret-1\n").expect("write");
+    let toml = format!(
+        "{ALICE}[[accounts]]\nname = \"bob\"\nusername = \"v\"\npassword = \"q\"\n\
+         [mqtt]\nurl = \"mqtts://broker.example.org\"\nusername = \"ha\"\n\
+         password_file = {:?}\nclient_id = \"cgm-1\"\ntopic_prefix = \"home/cgm\"\n\
+         discovery_prefix = \"ha\"\naccounts = [\"bob\"]\n",
+        pw.path().display().to_string()
+    );
+    let settings = load_str(&toml, &no_env).expect("valid config");
+    let mqtt = settings.mqtt.as_ref().expect("[mqtt] read");
+    assert_eq!(mqtt.broker.to_string(), "mqtts://broker.example.org:8883");
+    assert_eq!(mqtt.username.as_deref(), Some("ha"));
+    let password = mqtt.password.as_ref().expect("password");
+    assert_eq!(password.expose(), "broker-secret-1");
+    assert_eq!(mqtt.client_id, "cgm-1");
+    assert_eq!(mqtt.topic_prefix, "home/cgm");
+    assert_eq!(mqtt.discovery_prefix, "ha");
+    let names: Vec<&str> = mqtt.accounts.iter().flatten().map(|a| a.as_str()).collect();
+    assert_eq!(names, ["bob"]);
+    assert!(!format!("{settings:?}").contains("broker-secret-1"));
+
+    let env = |name: &str| (name == "MQTT_PW").then(|| "from-env".to_owned());
+    let toml = format!("{ALICE}[mqtt]\nurl = \"mqtt://localhost\"\nusername = \"ha\"\npassword_env = \"MQTT_PW\"\n");
+    let mqtt = load_str(&toml, &env).expect("valid").mqtt.expect("[mqtt]");
+    assert_eq!(mqtt.password.expect("password").expose(), "from-env");
+}
+
+#[test]
+fn mqtt_errors_name_the_key_and_never_the_password() {
+    let cases = [
+        ("url = \"http://broker\"", "`mqtt.url`"),
+        ("url = \"mqtt://broker:99999\"", "`mqtt.url`"),
+        ("url = \"mqtt://ha:hunter2@broker\"", "`mqtt.url`"),
+        ("", "missing field `url`"),
+        ("url = \"mqtt://b\"\nport = 1883", "unknown field `port`"),
+        (
+            "url = \"mqtt://b\"\npassword = \"hunter2\"",
+            "`mqtt.password`",
+        ),
+        (
+            "url = \"mqtt://b\"\nusername = \"u\"\npassword = 12345",
+            "`mqtt.password`",
+        ),
+        (
+            "url = \"mqtt://b\"\nusername = \"u\"\npassword = \"\"",
+            "`mqtt.password`",
+        ),
+        (
+            "url = \"mqtt://b\"\nusername = \"u\"\npassword = \"hunter2\"\npassword_env = \"X\"",
+            "at most one",
+        ),
+        (
+            "url = \"mqtt://b\"\nusername = \"u\"\npassword_env = \"UNSET_VAR\"",
+            "`mqtt.password_env`",
+        ),
+        (
+            "url = \"mqtt://b\"\nusername = \"u\"\npassword_file = \"/nonexistent/pw\"",
+            "`mqtt.password_file`",
+        ),
+        ("url = \"mqtt://b\"\nusername = \"\"", "`mqtt.username`"),
+        (
+            "url = \"mqtt://b\"\nclient_id = \"a b\"",
+            "`mqtt.client_id`",
+        ),
+        (
+            "url = \"mqtt://b\"\ntopic_prefix = \"a/#\"",
+            "`mqtt.topic_prefix`",
+        ),
+        (
+            "url = \"mqtt://b\"\ntopic_prefix = \"\"",
+            "`mqtt.topic_prefix`",
+        ),
+        (
+            "url = \"mqtt://b\"\ndiscovery_prefix = \"ha/\"",
+            "`mqtt.discovery_prefix`",
+        ),
+        (
+            "url = \"mqtt://b\"\naccounts = [\"carol\"]",
+            "`mqtt.accounts`",
+        ),
+        (
+            "url = \"mqtt://b\"\naccounts = [\"alice\", \"alice\"]",
+            "`mqtt.accounts`",
+        ),
+        ("url = \"mqtt://b\"\naccounts = []", "`mqtt.accounts`"),
+    ];
+    for (table, want) in cases {
+        let toml = format!("{ALICE}[mqtt]\n{table}\n");
+        let message = error_of(&toml);
+        assert!(
+            message.contains(want),
+            "{table:?} gave {message:?}, missing {want:?}"
+        );
+        assert!(!message.contains("hunter2"), "password leaked: {message}");
+        assert!(!message.contains("12345"), "password leaked: {message}");
+    }
+}

@@ -17,7 +17,7 @@ use super::resolve_account;
 use super::responses::StreamErrors;
 use crate::accounts::Account;
 use crate::clock::Clock;
-use crate::error::ApiError;
+use crate::error::{upstream_code, ApiError};
 use crate::feed::snapshot::Subscriber;
 use crate::feed::window::DAY;
 use crate::feed::{Hold, Snapshot};
@@ -279,14 +279,10 @@ impl Subscription {
     fn status(&self, snapshot: Option<&Snapshot>, now: DateTime<Utc>) -> FeedStatus {
         match snapshot {
             Some(snapshot) => {
-                let code = snapshot.failure.as_ref().map(|error| {
-                    ApiError::Upstream {
-                        account: self.account.name.clone(),
-                        error: Arc::clone(error),
-                    }
-                    .code()
-                    .to_owned()
-                });
+                let code = snapshot
+                    .failure
+                    .as_deref()
+                    .map(|error| upstream_code(error).to_owned());
                 FeedStatus::of(snapshot, code, now)
             }
             None => FeedStatus::not_yet(),

@@ -185,6 +185,7 @@ pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
         cors: CorsSettings::default(),
         access_log: false,
         push: Default::default(),
+        mqtt: None,
     }
 }
 

@@ -11,6 +11,7 @@ mod guessing;
 mod helpers;
 mod hostile_upstream;
 mod limits;
+mod mqtt;
 mod nightscout;
 mod openapi;
 mod process;
