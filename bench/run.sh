@@ -227,15 +227,17 @@ row "7b·info" "… after the client closed the $SUBSCRIBERS streams, and $SUBSC
 fan() { jq -r ".fanout.$1" "$work/sse.json"; }
 fan_ok="$(holds "$(fan eager.missing) == 0 && $(fan eager.published_seen) == $SSE_READINGS && $(fan answered_200) == $SUBSCRIBERS")"
 row 8 "Fan-out of a new reading to $SUBSCRIBERS subscribers: proxy's publish → last arrival (client reading as events come)" \
-  "$(printf 'median %.1f ms, max %.1f ms over %s readings (first → last arrival: median %.1f, max %.1f ms; publish → first %.2f ms); %s missed; client busy %.0f %% of the window' \
+  "$(printf 'median %.1f ms, max %.1f ms over %s readings (first → last arrival: median %.1f, max %.1f ms; publish → first %.2f ms); %s missed; client busy %.0f %% of the window; other jobs took %.0f %% of the CPUs meanwhile' \
      "$(fan eager.publish_to_last_median_ms)" "$(fan eager.publish_to_last_max_ms)" "$SSE_READINGS" \
      "$(fan eager.spread_median_ms)" "$(fan eager.spread_max_ms)" "$(fan eager.publish_to_first_median_ms)" \
-     "$(fan eager.missing)" "$(calc "$(fan eager.client_busy_share_median) * 100")")" \
+     "$(fan eager.missing)" "$(calc "$(fan eager.client_busy_share_median) * 100")" \
+     "$(calc "$(fan eager.others_cpu_share) * 100")")" \
   "< 50 ms (max)" "$(holds "$(fan eager.publish_to_last_max_ms) < 50 && $fan_ok == 1")"
 row "8·info" "… the same streams, the client reading all sockets only twice a second (no CPU taken from the proxy during the fan-out)" \
-  "$(printf 'median %.1f ms, max %.1f ms over %s readings (first → last: median %.1f, max %.1f ms); %s missed, %s unstamped' \
+  "$(printf 'median %.1f ms, max %.1f ms over %s readings (first → last: median %.1f, max %.1f ms); %s missed, %s unstamped; other jobs took %.0f %% of the CPUs meanwhile' \
      "$(fan quiet.publish_to_last_median_ms)" "$(fan quiet.publish_to_last_max_ms)" "$SSE_READINGS" \
-     "$(fan quiet.spread_median_ms)" "$(fan quiet.spread_max_ms)" "$(fan quiet.missing)" "$(fan quiet.unstamped)")" \
+     "$(fan quiet.spread_median_ms)" "$(fan quiet.spread_max_ms)" "$(fan quiet.missing)" "$(fan quiet.unstamped)" \
+     "$(calc "$(fan quiet.others_cpu_share) * 100")")" \
   "—" info
 {
   echo

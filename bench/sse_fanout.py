@@ -36,7 +36,10 @@ open by this one process: asyncio, raw non-blocking sockets, no HTTP library.
    soon as it is readable ("eager", like a browser), then for as many readings again with
    the client reading all sockets only twice a second ("quiet"): the kernel keeps the bytes
    and their stamps, and the client no longer competes with the proxy for the two CPUs
-   during the fan-out. The difference is the client's share.
+   during the fan-out. The difference is the client's share. Per mode, the share of the
+   machine's CPU time that other processes took meanwhile (/proc/stat less the proxy, the
+   simulator and this client) and steal: the machine is shared, and the fan-out is ~1 ms
+   of CPU work per 100 subscribers, so a neighbour's build shows in it at once.
 
 Prints one JSON object on stdout. Needs Linux (/proc, SO_TIMESTAMPNS, epoll).
 """
@@ -162,6 +165,29 @@ def open_sockets(pid):
         except OSError:
             pass  # closed meanwhile
     return count
+
+
+def cpu_ticks(pids):
+    """Machine-wide (busy, steal, all) ticks of /proc/stat, and the ticks `pids` used."""
+    with open("/proc/stat") as f:
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+    ours = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ours += int(fields[11]) + int(fields[12])  # utime, stime
+    busy = user + nice + system + irq + softirq
+    return busy, steal, busy + idle + iowait + steal, ours
+
+
+def others_share(before, after):
+    """The share of the machine's CPU time that went to processes other than `pids` (another
+    job on this shared VM), and to steal (the hypervisor's other guests), between two
+    cpu_ticks samples: the noise under a figure measured meanwhile."""
+    busy, steal, total, ours = (b - a for a, b in zip(before, after))
+    if total <= 0:
+        return None, None
+    return round(max(busy - ours, 0) / total, 3), round(steal / total, 3)
 
 
 def env_without_rust_log():
@@ -524,18 +550,21 @@ async def measure_fanout(args, selector):
         _, log = await loop.connect_read_pipe(
             lambda: LogWatch(selector, os.path.join(args.work, "proxy-sse-fanout.err")),
             proxy.stderr)
-        return await fanout_with(proxy.pid, port, args, selector, log)
+        return await fanout_with(proxy.pid, sim.pid, port, args, selector, log)
     finally:
         stop(proxy)
         stop(sim)
 
 
-async def fanout_with(pid, port, args, selector, log):
+async def fanout_with(pid, sim_pid, port, args, selector, log):
     tally = Tally()
     streams = await open_streams(port, args.subscribers, selector, tally)
     await first_events_of(streams)
     interval = 300 / args.speed
+    pids = [pid, sim_pid, os.getpid()]
+    samples = [cpu_ticks(pids)]
     eager = await new_readings(streams, tally, args.readings, interval)
+    samples.append(cpu_ticks(pids))
     rss_streams = rss_kb(pid)
     # The quiet client: nothing read as it comes, every socket drained twice a second (a
     # sweep costs ~2 ms; one that falls in a fan-out shows in client_busy_share).
@@ -543,6 +572,7 @@ async def fanout_with(pid, port, args, selector, log):
         stream.pause()
     sweeper = asyncio.create_task(sweep(streams, 0.5))
     quiet = await new_readings(streams, tally, args.readings, interval)
+    samples.append(cpu_ticks(pids))
     sweeper.cancel()
     close_all(streams)
     figures = {
@@ -552,10 +582,17 @@ async def fanout_with(pid, port, args, selector, log):
         "not_200": not_ok(streams),
         "rss_with_streams_kb": rss_streams,
     }
-    for name, ids in (("eager", eager), ("quiet", quiet)):
+    for i, (name, ids) in enumerate((("eager", eager), ("quiet", quiet))):
         readings = [fanout_of(rid, streams, log.published.get(rid), selector.batches)
                     for rid in ids]
+        if name == "quiet":
+            # Seen by sweeps twice a second: says nothing about the fan-out.
+            for reading in readings:
+                reading["seen_spread_ms"] = None
         figures[name] = summarise(readings)
+        others, steal = others_share(samples[i], samples[i + 1])
+        figures[name]["others_cpu_share"] = others
+        figures[name]["steal_share"] = steal
     return figures
 
 
