@@ -38,8 +38,8 @@ open by this one process: asyncio, raw non-blocking sockets, no HTTP library.
    and their stamps, and the client no longer competes with the proxy for the two CPUs
    during the fan-out. The difference is the client's share. Per mode, the share of the
    machine's CPU time that other processes took meanwhile (/proc/stat less the proxy, the
-   simulator and this client) and steal: the machine is shared, and the fan-out is ~1 ms
-   of CPU work per 100 subscribers, so a neighbour's build shows in it at once.
+   simulator and this client) and steal: on a shared machine a neighbour's build shows in
+   the fan-out at once.
 
 Prints one JSON object on stdout. Needs Linux (/proc, SO_TIMESTAMPNS, epoll).
 """
