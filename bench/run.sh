@@ -5,6 +5,8 @@
 #        bare and proxy alternated, ratio of the medians;
 #   3    start-up time and RSS with 1000 configured accounts (bench/many_accounts.py);
 #   4–6  a simulated day in process (cargo bench --bench feed_day);
+#   7–8  Server-Sent Events: RSS per idle subscriber with 1000 open streams, and the fan-out
+#        of new readings to them (bench/sse_fanout.py; the fan-out on a 60× clock);
 # and prints one markdown table, also written with the machine to bench/results/<time>.md.
 # Every figure is a ratio against a baseline measured in the same run, or a count: the
 # machines here are small and noisy.
@@ -13,8 +15,10 @@
 #   SECONDS_EACH=30 ROUNDS=5 bench/run.sh
 # Env: SECONDS_EACH (10), CONNECTIONS (64), THREADS (2, wrk), ROUNDS (3, per server and
 # endpoint), ACCOUNTS (1000), STARTS (5), ATTRIBUTION (1: also load /readings/current of a
-# second proxy run with RUST_LOG=warn, to tell the cost of logging from the rest), and the
-# FEED_DAY_* knobs of bench/feed_day.rs.
+# second proxy run with RUST_LOG=warn, to tell the cost of logging from the rest),
+# SUBSCRIBERS (1000, streams), SSE_SPEED (60, clock speed of the fan-out: a reading every
+# 300/SSE_SPEED s), SSE_READINGS (5, new readings per client mode), and the FEED_DAY_* knobs of
+# bench/feed_day.rs.
 # Needs wrk (apt-get install -y wrk), curl, jq, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +30,9 @@ ROUNDS="${ROUNDS:-3}"
 ACCOUNTS="${ACCOUNTS:-1000}"
 STARTS="${STARTS:-5}"
 ATTRIBUTION="${ATTRIBUTION:-1}"
+SUBSCRIBERS="${SUBSCRIBERS:-1000}"
+SSE_SPEED="${SSE_SPEED:-60}"
+SSE_READINGS="${SSE_READINGS:-5}"
 for tool in wrk curl jq python3; do
   command -v "$tool" >/dev/null || { echo "bench: needs $tool (wrk: apt-get install -y wrk)" >&2; exit 1; }
 done
@@ -35,7 +42,8 @@ unset RUST_LOG
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 bin="$CARGO_TARGET_DIR/release"
 echo "bench: building (release)" >&2
-cargo build --quiet --release --bin dexcom-share-proxy --bin share-simulator --example bare
+cargo build --quiet --release --bin dexcom-share-proxy --bin share-simulator --example bare \
+  --example scaled_proxy
 cargo bench --quiet --bench feed_day --no-run 2>/dev/null
 
 . scripts/lib.sh
@@ -198,6 +206,49 @@ cat "$work/feed_day_rows.md" >>"$rows"
   echo '```'
 } >>"$details"
 
+# --- 7–8: Server-Sent Events ----------------------------------------------------------------
+echo "bench: $SUBSCRIBERS SSE subscribers: memory, then fan-out at ${SSE_SPEED}× (about 3 minutes)" >&2
+python3 bench/sse_fanout.py --sim "$bin/share-simulator" --proxy "$bin/dexcom-share-proxy" \
+  --scaled-proxy "$bin/examples/scaled_proxy" --work "$work" --subscribers "$SUBSCRIBERS" \
+  --speed "$SSE_SPEED" --readings "$SSE_READINGS" >"$work/sse.json"
+sse() { jq -r "$1" "$work/sse.json"; }
+mem_ok="$(holds "$(sse .memory.answered_200) == $SUBSCRIBERS && $(sse .memory.open_until_the_end) == $SUBSCRIBERS")"
+row 7a "RSS per idle SSE subscriber ($SUBSCRIBERS streams, after their first events and a keep-alive)" \
+  "$(printf '%.1f kB ((%.1f − %.1f MB) / %s; 2 s after the first events %.1f kB); an idle keep-alive connection alone %.1f kB; %s/%s answered 200' \
+     "$(sse .memory.per_subscriber_kb)" "$(calc "$(sse .memory.rss_after_keep_alive_kb) / 1024")" \
+     "$(calc "$(sse .memory.rss_before_kb) / 1024")" "$SUBSCRIBERS" "$(sse .memory.per_subscriber_settled_kb)" \
+     "$(sse .memory.plain_connection_kb)" "$(sse .memory.answered_200)" "$SUBSCRIBERS")" \
+  "< 30 kB" "$(holds "$(sse .memory.per_subscriber_kb) < 30 && $mem_ok == 1")"
+row "7b·info" "… after the client closed the $SUBSCRIBERS streams, and $SUBSCRIBERS new ones" \
+  "$(printf 'the proxy closed them %s s after the client did (it notices at its second write); RSS then %.1f MB; with %s new streams %.1f MB (%s answered 200)' \
+     "$(sse .memory.release_seconds)" "$(calc "$(sse .memory.rss_released_kb) / 1024")" "$SUBSCRIBERS" \
+     "$(calc "$(sse .memory.rss_second_round_kb) / 1024")" "$(sse .memory.second_round_answered_200)")" \
+  "—" info
+fan() { jq -r ".fanout.$1" "$work/sse.json"; }
+fan_ok="$(holds "$(fan eager.missing) == 0 && $(fan eager.published_seen) == $SSE_READINGS && $(fan answered_200) == $SUBSCRIBERS")"
+row 8 "Fan-out of a new reading to $SUBSCRIBERS subscribers: proxy's publish → last arrival (client reading as events come)" \
+  "$(printf 'median %.1f ms, max %.1f ms over %s readings (first → last arrival: median %.1f, max %.1f ms; publish → first %.2f ms); %s missed; client busy %.0f %% of the window; other jobs took %.0f %% of the CPUs meanwhile' \
+     "$(fan eager.publish_to_last_median_ms)" "$(fan eager.publish_to_last_max_ms)" "$SSE_READINGS" \
+     "$(fan eager.spread_median_ms)" "$(fan eager.spread_max_ms)" "$(fan eager.publish_to_first_median_ms)" \
+     "$(fan eager.missing)" "$(calc "$(fan eager.client_busy_share_median) * 100")" \
+     "$(calc "$(fan eager.others_cpu_share) * 100")")" \
+  "< 50 ms (max)" "$(holds "$(fan eager.publish_to_last_max_ms) < 50 && $fan_ok == 1")"
+row "8·info" "… the same streams, the client reading all sockets only twice a second (no CPU taken from the proxy during the fan-out)" \
+  "$(printf 'median %.1f ms, max %.1f ms over %s readings (first → last: median %.1f, max %.1f ms); %s missed, %s unstamped; other jobs took %.0f %% of the CPUs meanwhile' \
+     "$(fan quiet.publish_to_last_median_ms)" "$(fan quiet.publish_to_last_max_ms)" "$SSE_READINGS" \
+     "$(fan quiet.spread_median_ms)" "$(fan quiet.spread_max_ms)" "$(fan quiet.missing)" "$(fan quiet.unstamped)" \
+     "$(calc "$(fan quiet.others_cpu_share) * 100")")" \
+  "—" info
+{
+  echo
+  echo "### $SUBSCRIBERS SSE subscribers (bench/sse_fanout.py)"
+  echo
+  echo '```json'
+  jq . "$work/sse.json"
+  echo '```'
+  grep -h -E ' (WARN|ERROR) ' "$work"/proxy-sse-*.err | head -5 | sed 's/^/    /' || true
+} >>"$details"
+
 # --- the table ----------------------------------------------------------------------------
 table="$(printf '| # | Target | Measured | Goal | Result |\n|---|---|---|---|---|\n'; cat "$rows")"
 echo
@@ -212,6 +263,7 @@ out="bench/results/$stamp.md"
   echo "- Commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "- wrk: $THREADS threads, $CONNECTIONS connections, ${SECONDS_EACH} s per run, $ROUNDS rounds alternating bare and proxy (2 s warm-up each), on the same host"
   echo "- Day: FEED_DAY_SPEED=${FEED_DAY_SPEED:-288} FEED_DAY_HOURS=${FEED_DAY_HOURS:-24} FEED_DAY_POLL_MS=${FEED_DAY_POLL_MS:-3}"
+  echo "- SSE: SUBSCRIBERS=$SUBSCRIBERS SSE_SPEED=$SSE_SPEED SSE_READINGS=$SSE_READINGS (per client mode)"
   echo
   echo "$table"
   echo
