@@ -4,8 +4,9 @@
 // "Authorize" is given its bearer token, then 200. Saves a screenshot. Run by
 // scripts/swagger-ui-check.sh, which starts the service; by hand:
 //
-//   SWAGGER_UI_TOKEN=<token of the protected account> node swagger-ui.mjs --url http://127.0.0.1:8080 \
-//     --open-account demo --protected-account alice --screenshot out.png
+//   SWAGGER_UI_TOKEN=<the protected account's token> node swagger-ui.mjs \
+//     --url http://127.0.0.1:8080 --open-account demo --protected-account alice \
+//     --screenshot out.png
 //
 // Exits 1 with a message naming the failed step (and a "-failure.png" screenshot beside the
 // requested one), or when the whole run exceeds --timeout-seconds.
@@ -131,8 +132,10 @@ try {
     });
   });
 
-  clearTimeout(deadline);
-  await browser.close();
+  await step('close Chromium', async () => {
+    clearTimeout(deadline);
+    await browser.close();
+  });
   console.log('swagger-ui.mjs: all checks passed');
 } catch (err) {
   await fail(err);
@@ -174,12 +177,15 @@ async function tryCurrent(account) {
   await block.locator('.btn.execute').click();
   const status = Number((await live.locator('.response-col_status').first().textContent()).trim());
   const body = (await live.locator('.response-col_description pre').first().textContent()).trim();
-  console.log(`swagger-ui.mjs: account=${account}: ${status} ${body.replace(/\s+/g, ' ').slice(0, 90)}`);
+  const oneLine = body.replace(/\s+/g, ' ').slice(0, 90);
+  console.log(`swagger-ui.mjs: account=${account}: ${status} ${oneLine}`);
   return { status, body };
 }
 
 function expectReading(status, body) {
-  if (status !== 200) throw new Error(`expected 200 with a reading, the UI shows ${status}: ${body}`);
+  if (status !== 200) {
+    throw new Error(`expected 200 with a reading, the UI shows ${status}: ${body}`);
+  }
   let reading;
   try {
     reading = JSON.parse(body);
@@ -214,7 +220,8 @@ async function fail(err) {
   if (failed) return; // the deadline and the failing step may both get here
   failed = true;
   clearTimeout(deadline);
-  const cause = err.cause ? ` (${err.cause.message ?? err.cause})` : ''; // fetch hides the reason there
+  // fetch() says only "fetch failed"; the reason is in its cause.
+  const cause = err.cause ? ` (${err.cause.message ?? err.cause})` : '';
   console.error(`swagger-ui.mjs: FAILED at step "${current}": ${err.message}${cause}`);
   if (page) {
     await page.screenshot({ path: failureShot, fullPage: true, timeout: 5_000 })
@@ -225,7 +232,8 @@ async function fail(err) {
 }
 
 function usage(message) {
-  console.error(`swagger-ui.mjs: ${message}\nusage: SWAGGER_UI_TOKEN=... node swagger-ui.mjs --url URL `
-    + '--open-account NAME --protected-account NAME --screenshot FILE.png [--timeout-seconds N]');
+  console.error(`swagger-ui.mjs: ${message}\n`
+    + 'usage: SWAGGER_UI_TOKEN=... node swagger-ui.mjs --url URL --open-account NAME '
+    + '--protected-account NAME --screenshot FILE.png [--timeout-seconds N] [--chromium PATH]');
   process.exit(2);
 }
