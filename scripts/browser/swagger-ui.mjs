@@ -222,7 +222,7 @@ async function fail(err) {
   clearTimeout(deadline);
   // fetch() says only "fetch failed"; the reason is in its cause.
   const cause = err.cause ? ` (${err.cause.message ?? err.cause})` : '';
-  console.error(`swagger-ui.mjs: FAILED at step "${current}": ${err.message}${cause}`);
+  console.error(`swagger-ui.mjs: FAILED at step: ${current}: ${err.message}${cause}`);
   if (page) {
     await page.screenshot({ path: failureShot, fullPage: true, timeout: 5_000 })
       .then(() => console.error(`swagger-ui.mjs: the page as it was: ${failureShot}`), () => {});
