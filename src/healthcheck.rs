@@ -91,7 +91,7 @@ pub fn probe(url: &str, timeout: Duration) -> Result<u16, ProbeError> {
     let mut last = ProbeError::Resolve(url.host.clone());
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, left()?) {
-            Ok(stream) => return exchange(stream, &url, &left),
+            Ok(stream) => return exchange(stream, &url, &left, timeout),
             Err(e) => last = timed_out(e, timeout),
         }
     }
@@ -102,21 +102,24 @@ fn exchange(
     mut stream: TcpStream,
     url: &HttpUrl,
     left: &dyn Fn() -> Result<Duration, ProbeError>,
+    timeout: Duration,
 ) -> Result<u16, ProbeError> {
     stream.set_write_timeout(Some(left()?))?;
-    write!(
-        stream,
+    // One write: a server that answers on the first bytes would otherwise see the rest
+    // of the request after it closed, and the probe a broken pipe rather than its answer.
+    let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: dexcom-share-proxy-healthcheck\r\n\
          Connection: close\r\n\r\n",
         url.path, url.authority
-    )?;
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| timed_out(e, timeout))?;
     let mut head = Vec::with_capacity(256);
     let mut chunk = [0u8; 1024];
     while !head.windows(2).any(|w| w == b"\r\n") && head.len() < MAX_HEAD {
         stream.set_read_timeout(Some(left()?))?;
-        let n = stream
-            .read(&mut chunk)
-            .map_err(|e| timed_out(e, Duration::ZERO))?;
+        let n = stream.read(&mut chunk).map_err(|e| timed_out(e, timeout))?;
         if n == 0 {
             break;
         }

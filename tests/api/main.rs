@@ -3,13 +3,16 @@
 mod access;
 mod accounts;
 mod caching;
+mod check_config;
 mod cli;
 mod cors;
 mod dates;
 mod feed;
 mod guessing;
+mod healthcheck;
 mod helpers;
 mod hostile_upstream;
+mod json_logs;
 mod limits;
 mod mqtt;
 mod nightscout;
