@@ -98,7 +98,7 @@ mod tests {
         let var = |name: &str| match name {
             "DEXCOM_USERNAME" => Some("someone@example.com".to_owned()),
             "DEXCOM_PASSWORD" => Some("password-5d1c0e".to_owned()),
-            "DEXCOM_TOKENS" => Some("3f9c0d5e1b7a4c2d8e6f,b71e04a9c3d25f8e".to_owned()),
+            "DEXCOM_TOKENS" => Some("3f9c0d5e1b7a4c2d8e6f,b71e04a9c3d25f8e6a0c5d".to_owned()),
             _ => None,
         };
         let settings = Settings::load(None, &var).expect("valid settings");
@@ -114,7 +114,7 @@ mod tests {
             "someone@example.com",
             "password-5d1c0e",
             "3f9c0d5e1b7a4c2d8e6f",
-            "b71e04a9c3d25f8e",
+            "b71e04a9c3d25f8e6a0c5d",
         ] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
