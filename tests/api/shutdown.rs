@@ -174,3 +174,39 @@ async fn a_second_signal_exits_at_once() {
     assert_eq!(status.code(), Some(128 + 15), "{log}");
     assert!(signalled.elapsed() < Duration::from_secs(3), "{log}");
 }
+
+/// The bound holds: a request still running when the timeout ends is cut, and the service
+/// still exits 0, on time.
+#[actix_web::test]
+async fn a_request_outliving_the_shutdown_timeout_is_cut_and_the_exit_is_still_0() {
+    let simulator = start_simulator(sim_config());
+    let sim = simulator.control();
+    stall_next_read(&sim, 8000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = proxy();
+    command
+        .arg("--config")
+        .arg(config(dir.path(), Some(&simulator.base_url()), 1))
+        .env("RUST_LOG", "info");
+    let mut binary = Logged::start(command);
+    let addr = binary.addr.clone();
+    let in_flight = std::thread::spawn(move || {
+        let mut answer = Vec::new();
+        let read = raw_http::send_get(&addr, "/readings/current").read_to_end(&mut answer);
+        (read.is_ok(), answer)
+    });
+    until("the stalled read", || sim.calls(Endpoint::Read) == 1).await;
+
+    let signalled = Instant::now();
+    binary.signal("TERM");
+    let status = exit_status(&mut binary).await;
+    let took = signalled.elapsed();
+    until("the cut request", || in_flight.is_finished()).await;
+
+    let log = binary.stop();
+    let (_, answer) = in_flight.join().expect("request thread");
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(status.code(), Some(0), "{log}");
+    // One second of timeout, checked once a second: well before the 8-second stall ends.
+    assert!(took < Duration::from_secs(4), "took {took:?}: {log}");
+}
