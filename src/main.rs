@@ -1,16 +1,34 @@
-//! `dexcom-share-proxy`: parse the command line, load the settings, run the service.
+//! `dexcom-share-proxy`: parse the command line, then serve, check a configuration, or probe
+//! a running service's health.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::Parser;
-use dexcom_share_proxy::config::{self, Settings};
+use clap::{Args, Parser, Subcommand};
+use dexcom_share_proxy::config::{self, Summary};
+use dexcom_share_proxy::launch::{self, Overrides, StartError};
+use dexcom_share_proxy::logging::{self, LogFormat};
+use dexcom_share_proxy::shutdown::Signals;
 use dexcom_share_proxy::startup::Application;
+use dexcom_share_proxy::{demo, healthcheck};
 
 /// REST/JSON proxy in front of Dexcom Share.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Print the OpenAPI document and exit.
+    #[arg(long)]
+    print_openapi: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// How to serve: the options of the service and of `check-config`.
+#[derive(Args)]
+struct RunArgs {
     /// TOML config file (see README).
     #[arg(long, env = "DEXCOM_SHARE_PROXY_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -24,53 +42,89 @@ struct Cli {
     /// `[log] access = true` does.
     #[arg(long)]
     access_log: bool,
-    /// Print the OpenAPI document and exit.
-    #[arg(long)]
-    print_openapi: bool,
+    /// Log as text or as one JSON object per line (overrides `[log] format`).
+    #[arg(long, env = "DEXCOM_SHARE_PROXY_LOG_FORMAT", value_name = "FORMAT")]
+    log_format: Option<LogFormat>,
 }
 
-const NO_ACCOUNT_HELP: &str = "no Dexcom account is configured. Either:
-  - set DEXCOM_USERNAME (or DEXCOM_ACCOUNT_ID) and DEXCOM_PASSWORD (or DEXCOM_PASSWORD_FILE), and DEXCOM_REGION (us, ous or jp);
-  - or pass --config FILE with [[accounts]] entries (see README.md);
-  - or try the service without an account: --demo";
+#[derive(Subcommand)]
+enum Command {
+    /// Check the configuration as start-up would, without listening or calling Share, and
+    /// print a summary without secrets. Exits 0 when it is valid, 2 when not.
+    CheckConfig(RunArgs),
+    /// GET the service's health URL, for a container HEALTHCHECK. Exits 0 on 200, 1 otherwise.
+    Healthcheck {
+        /// An http:// URL.
+        #[arg(long, default_value = healthcheck::DEFAULT_URL)]
+        url: String,
+        /// Give up after this long.
+        #[arg(long, value_name = "SECONDS", default_value_t = 3,
+              value_parser = clap::value_parser!(u64).range(1..=60))]
+        timeout: u64,
+    },
+}
 
-#[actix_web::main]
-async fn main() -> ExitCode {
-    dexcom_share_proxy::logging::init();
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.print_openapi {
-        print!("{}", dexcom_share_proxy::openapi::document_json());
-        return ExitCode::SUCCESS;
-    }
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("dexcom-share-proxy: {message}");
-            ExitCode::from(2)
+    match cli.command {
+        Some(Command::Healthcheck { url, timeout }) => probe(&url, Duration::from_secs(timeout)),
+        Some(Command::CheckConfig(args)) => check_config(&args),
+        None if cli.print_openapi => {
+            print!("{}", dexcom_share_proxy::openapi::document_json());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let format = start_logger(&cli.run);
+            match actix_web::rt::System::new().block_on(serve(cli.run)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(format, &error),
+            }
         }
     }
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
-    let mut settings = Settings::load(cli.config.as_deref(), &|name| std::env::var(name).ok())
-        .map_err(|e| e.to_string())?;
-    settings.access_log |= cli.access_log;
-    if let Some(listen) = &cli.listen {
-        settings.listen = config::parse_listen(listen, "--listen").map_err(|e| e.to_string())?;
+/// Starts the logger in the format the command line, or else the file, asks for.
+fn start_logger(args: &RunArgs) -> LogFormat {
+    let format = args
+        .log_format
+        .or_else(|| args.config.as_deref().and_then(config::peek_log_format))
+        .unwrap_or_default();
+    logging::init(format);
+    format
+}
+
+fn fail(format: LogFormat, error: &StartError) -> ExitCode {
+    logging::fatal(format, &error.to_string());
+    ExitCode::from(2)
+}
+
+fn overrides(args: &RunArgs) -> Overrides {
+    Overrides {
+        listen: args.listen.clone(),
+        access_log: args.access_log,
+        log_format: args.log_format,
     }
-    let _simulator = if cli.demo {
-        Some(dexcom_share_proxy::demo::start(&mut settings).map_err(|e| e.to_string())?)
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+async fn serve(args: RunArgs) -> Result<(), StartError> {
+    let mut settings = launch::settings(args.config.as_deref(), &env_var, &overrides(&args))?;
+    let _simulator = if args.demo {
+        Some(demo::start(&mut settings)?)
     } else {
         None
     };
-    if settings.accounts.is_empty() {
-        return Err(NO_ACCOUNT_HELP.to_owned());
-    }
-    settings
-        .check_access(settings.listen)
-        .map_err(|e| e.to_string())?;
-    let app = Application::build(&settings)
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    launch::check(&settings)?;
+    let app = Application::build(&settings).map_err(|source| StartError::Listen {
+        addr: settings.listen,
+        source,
+    })?;
+    // Before the address is logged: whoever waits for it may signal at once.
+    let signals = Signals::listen().map_err(StartError::Signals)?;
+    actix_web::rt::spawn(signals.stop(app.shutdown_handle(), settings.shutdown_timeout));
     let names: Vec<&str> = settings.accounts.iter().map(|a| a.name.as_str()).collect();
     log::info!(
         "listening on http://{} (accounts: {}); Swagger UI at http://{}/docs/",
@@ -78,5 +132,48 @@ async fn run(cli: Cli) -> Result<(), String> {
         names.join(", "),
         app.addr()
     );
-    app.run_until_stopped().await.map_err(|e| e.to_string())
+    app.run_until_stopped().await.map_err(StartError::Serve)?;
+    log::info!("stopped");
+    Ok(())
+}
+
+fn check_config(args: &RunArgs) -> ExitCode {
+    let format = start_logger(args);
+    let checked = launch::settings(args.config.as_deref(), &env_var, &overrides(args)).and_then(
+        |mut settings| {
+            if args.demo {
+                demo::add_unstarted(&mut settings)?;
+            }
+            launch::check(&settings)?;
+            Ok(settings)
+        },
+    );
+    match checked {
+        Ok(settings) => {
+            let source = match &args.config {
+                Some(path) => format!("{} and the environment", path.display()),
+                None => "the environment".to_owned(),
+            };
+            print!("configuration OK ({source})\n{}", Summary(&settings));
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(format, &error),
+    }
+}
+
+fn probe(url: &str, timeout: Duration) -> ExitCode {
+    match healthcheck::probe(url, timeout) {
+        Ok(200) => {
+            println!("healthy: {url} answered 200");
+            ExitCode::SUCCESS
+        }
+        Ok(status) => {
+            println!("unhealthy: {url} answered {status}");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            println!("unhealthy: {url}: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

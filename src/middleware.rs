@@ -12,6 +12,7 @@ use actix_web::{web, Error, HttpMessage};
 
 use crate::auth::{FailureAnswer, Recorded};
 use crate::error::ApiError;
+use crate::logging::{access, LogFormat};
 use crate::routes::access::{UnauthorizedAnswer, TOKEN_PARAM};
 use crate::routes::{SimulatedData, SIMULATED_HEADER};
 use crate::state::AppState;
@@ -175,17 +176,35 @@ fn has_body(req: &ServiceRequest) -> bool {
 }
 
 /// The access log: one line per request, with `token` values in the query replaced by
-/// `<redacted>` (the built-in `%r` would log them).
-pub fn access_log() -> Logger {
-    Logger::new("%a \"%{request}xi\" %s %b %Dms").custom_request_replace("request", |req| {
-        let query = req.query_string();
-        let target = if query.is_empty() {
-            req.path().to_owned()
-        } else {
-            format!("{}?{}", req.path(), redact_query(query))
-        };
-        format!("{} {target} {:?}", req.method(), req.version())
-    })
+/// `<redacted>` (the built-in `%r` would log them). For JSON logs the line is the request's
+/// fields, which the JSON format turns into keys (see [`crate::logging::access`]).
+pub fn access_log(format: LogFormat) -> Logger {
+    match format {
+        LogFormat::Text => {
+            Logger::new("%a \"%{request}xi\" %s %b %Dms").custom_request_replace("request", |req| {
+                format!(
+                    "{} {} {:?}",
+                    req.method(),
+                    redacted_target(req),
+                    req.version()
+                )
+            })
+        }
+        LogFormat::Json => Logger::new(access::FIELDS_FORMAT)
+            .custom_request_replace("method", |req| req.method().to_string())
+            .custom_request_replace("path", |req| access::no_tabs(redacted_target(req)))
+            .custom_request_replace("version", |req| format!("{:?}", req.version())),
+    }
+}
+
+/// The path and query of a request, credentials redacted.
+fn redacted_target(req: &ServiceRequest) -> String {
+    let query = req.query_string();
+    if query.is_empty() {
+        req.path().to_owned()
+    } else {
+        format!("{}?{}", req.path(), redact_query(query))
+    }
 }
 
 /// Query parameters that carry credentials: `token`, and Nightscout's `secret` (the SHA-1 of

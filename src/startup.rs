@@ -3,6 +3,7 @@
 //! wiring).
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use actix_web::http::header::{self, HeaderName};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
+use tokio::sync::watch;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -26,6 +28,7 @@ use crate::mqtt::{MqttProbe, MqttPublisher};
 use crate::push::Slots;
 use crate::render::RenderCache;
 use crate::routes::{self, SIMULATED_HEADER};
+use crate::shutdown::{self, ShutdownHandle};
 use crate::state::AppState;
 
 /// A client gets this long to send its request head (slow-loris defence; actix's default,
@@ -40,6 +43,8 @@ pub struct Application {
     feeds: FeedThread,
     // Publishes to the MQTT broker while the application runs; says `offline` when it stops.
     mqtt: Option<MqttPublisher>,
+    // The server and the event streams stop when this is set (or dropped).
+    stop: Arc<watch::Sender<bool>>,
 }
 
 impl Application {
@@ -68,6 +73,7 @@ impl Application {
             .map(|mqtt| crate::mqtt::start(mqtt, &settings.accounts, &feeds))
             .transpose()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        let (stop, stopping) = shutdown::channel();
         let state = web::Data::new(AppState {
             accounts: Accounts::new(settings, settings.anonymous_allowed(addr)),
             auth_failures: AuthFailures::new(settings.auth.failure_delay_max),
@@ -76,9 +82,12 @@ impl Application {
             clock,
             streams: Slots::new(settings.push.max_streams),
             push: settings.push.clone(),
+            stopping: stopping.clone(),
         });
         let origins = settings.cors.allowed_origins.clone();
         let access_log = settings.access_log;
+        let log_format = settings.log_format;
+        let shutdown_timeout = settings.shutdown_timeout.as_secs();
         let parts = Parts {
             state,
             spec: crate::openapi::document(),
@@ -89,15 +98,22 @@ impl Application {
         let server = if origins.is_empty() && !access_log {
             HttpServer::new(move || app(&parts))
                 .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+                .shutdown_signal(stopping.wait())
+                .shutdown_timeout(shutdown_timeout)
                 .listen(listener)?
                 .run()
         } else {
             HttpServer::new(move || {
                 app(&parts)
                     .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
-                    .wrap(Condition::new(access_log, middleware::access_log()))
+                    .wrap(Condition::new(
+                        access_log,
+                        middleware::access_log(log_format),
+                    ))
             })
             .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+            .shutdown_signal(stopping.wait())
+            .shutdown_timeout(shutdown_timeout)
             .listen(listener)?
             .run()
         };
@@ -106,6 +122,7 @@ impl Application {
             server,
             feeds: feed_thread,
             mqtt,
+            stop,
         })
     }
 
@@ -118,9 +135,18 @@ impl Application {
         self.mqtt.as_ref().map(MqttPublisher::probe)
     }
 
+    /// Stops the application gracefully when asked (see [`crate::shutdown`]).
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle::new(Arc::clone(&self.stop))
+    }
+
+    /// Serves until a stop is asked for and the server has drained, then stops the feeds and
+    /// MQTT.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _feeds = self.feeds;
+        let _stop = self.stop;
         let served = self.server.await;
+        log::info!("server stopped");
         if let Some(mqtt) = self.mqtt {
             mqtt.stop().await;
         }

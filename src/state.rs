@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::feed::Feeds;
 use crate::push::{PushSettings, Slots};
 use crate::render::RenderCache;
+use crate::shutdown::Stopping;
 
 pub struct AppState {
     pub accounts: Accounts,
@@ -20,4 +21,6 @@ pub struct AppState {
     /// Server-Sent Events streams open now, against their cap.
     pub streams: Slots,
     pub push: PushSettings,
+    /// Set when the service stops: event streams end at once rather than hold the stop.
+    pub stopping: Stopping,
 }

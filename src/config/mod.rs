@@ -11,6 +11,7 @@ mod mqtt;
 mod permissions;
 mod policies;
 mod push;
+mod summary;
 mod thresholds;
 mod tokens;
 
@@ -24,13 +25,18 @@ use uuid::Uuid;
 pub use self::broker::Broker;
 pub use self::error::ConfigError;
 pub use self::mqtt::MqttSettings;
+pub use self::summary::Summary;
 pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 use crate::feed::FeedSettings;
+use crate::logging::LogFormat;
 use crate::push::{PushSettings, Thresholds};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const DEFAULT_TIMEOUT_SECONDS: u64 = 10;
+/// In-flight requests get this long to finish after SIGTERM, by default: within Docker's
+/// 10-second grace before SIGKILL, with room for the MQTT goodbye.
+pub const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS: u64 = 5;
 /// Rendered answers may use this much memory in all, by default.
 pub const DEFAULT_RENDER_CACHE_BYTES: u64 = 4096 * 1024;
 
@@ -47,6 +53,11 @@ pub struct Settings {
     pub cors: CorsSettings,
     /// Whether every request is logged (`[log] access`; `--access-log`).
     pub access_log: bool,
+    /// Text or JSON lines (`[log] format`; `--log-format`).
+    pub log_format: LogFormat,
+    /// How long in-flight requests may take to finish once a stop is asked for
+    /// (`[server] shutdown_timeout_seconds`).
+    pub shutdown_timeout: Duration,
     /// Server-Sent Events streams.
     pub push: PushSettings,
     /// `[mqtt]`: publishing to an MQTT broker (Home Assistant); `None`: no MQTT.
@@ -116,6 +127,7 @@ struct RawFile {
     auth: Option<RawAuth>,
     cors: Option<RawCors>,
     log: Option<RawLog>,
+    server: Option<RawServer>,
     thresholds: Option<thresholds::RawThresholds>,
     push: Option<push::RawPush>,
     // A table, so that its password's type is checked before serde could quote it.
@@ -128,6 +140,13 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawLog {
     access: Option<bool>,
+    format: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    shutdown_timeout_seconds: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +202,7 @@ impl Settings {
                 auth: None,
                 cors: None,
                 log: None,
+                server: None,
                 thresholds: None,
                 push: None,
                 mqtt: None,
@@ -224,6 +244,19 @@ impl Settings {
             check_origin(origin)?;
         }
         let feed = feed::feed(raw.feed.unwrap_or_default())?;
+        let log_format = match raw.log.as_ref().and_then(|l| l.format.as_deref()) {
+            None => LogFormat::default(),
+            Some(raw) => LogFormat::parse(raw).ok_or_else(|| ConfigError::Key {
+                key: "log.format".to_owned(),
+                message: format!("{raw:?} is not `text` or `json`"),
+            })?,
+        };
+        let shutdown_timeout = seconds(
+            raw.server.and_then(|s| s.shutdown_timeout_seconds),
+            DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+            1..=300,
+            "server.shutdown_timeout_seconds",
+        )?;
         Ok(Settings {
             listen: parse_listen(raw.listen.as_deref().unwrap_or(DEFAULT_LISTEN), "listen")?,
             feed: FeedSettings {
@@ -257,10 +290,22 @@ impl Settings {
             },
             cors: CorsSettings { allowed_origins },
             access_log: raw.log.and_then(|l| l.access).unwrap_or(false),
+            log_format,
+            shutdown_timeout,
             push: push::push(raw.push.unwrap_or_default())?,
             mqtt,
         })
     }
+}
+
+/// `[log] format` of the file at `path`, read before the logger starts (so that the warnings
+/// [`Settings::load`] logs are in that format already). Anything unreadable or invalid is
+/// `None` here: the full load reports it.
+pub fn peek_log_format(path: &Path) -> Option<LogFormat> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let table = toml::from_str::<toml::Table>(&text).ok()?;
+    let format = table.get("log")?.get("format")?.as_str()?;
+    LogFormat::parse(format)
 }
 
 /// Inline `password` or `tokens` in the file make its permissions matter.
@@ -371,3 +416,7 @@ mod tests;
 #[cfg(test)]
 #[path = "auth_tests.rs"]
 mod auth_tests;
+
+#[cfg(test)]
+#[path = "ops_tests.rs"]
+mod ops_tests;

@@ -149,14 +149,18 @@ impl Thread {
     }
 }
 
-/// Starts publishing the accounts `settings` names (every account when it names none).
-pub fn start(
-    settings: &MqttSettings,
-    accounts: &[AccountSettings],
-    feeds: &Feeds,
-) -> Result<MqttPublisher, MqttError> {
-    let chosen: Vec<usize> = match &settings.accounts {
-        None => (0..accounts.len()).collect(),
+/// Checks what [`start`] would refuse, without connecting (`check-config`).
+pub fn check(settings: &MqttSettings, accounts: &[AccountSettings]) -> Result<(), MqttError> {
+    chosen(settings, accounts)?;
+    let topics = Topics::new(&settings.topic_prefix, &settings.discovery_prefix);
+    link::options(settings, topics.service()).map_err(MqttError::Tls)?;
+    Ok(())
+}
+
+/// The indices of the accounts `settings` names (every account when it names none).
+fn chosen(settings: &MqttSettings, accounts: &[AccountSettings]) -> Result<Vec<usize>, MqttError> {
+    match &settings.accounts {
+        None => Ok((0..accounts.len()).collect()),
         Some(names) => names
             .iter()
             .map(|name| {
@@ -165,8 +169,17 @@ pub fn start(
                     .position(|a| &a.name == name)
                     .ok_or_else(|| MqttError::UnknownAccount(name.to_string()))
             })
-            .collect::<Result<_, _>>()?,
-    };
+            .collect(),
+    }
+}
+
+/// Starts publishing the accounts `settings` names (every account when it names none).
+pub fn start(
+    settings: &MqttSettings,
+    accounts: &[AccountSettings],
+    feeds: &Feeds,
+) -> Result<MqttPublisher, MqttError> {
+    let chosen = chosen(settings, accounts)?;
     let topics = Topics::new(&settings.topic_prefix, &settings.discovery_prefix);
     let options = link::options(settings, topics.service()).map_err(MqttError::Tls)?;
     let broker = settings.broker.to_string();

@@ -23,6 +23,7 @@ use crate::feed::window::DAY;
 use crate::feed::{Hold, Snapshot};
 use crate::push::events;
 use crate::push::{FeedStatus, Slot};
+use crate::shutdown::Stopping;
 use crate::state::AppState;
 
 /// Parameters of `/readings/stream`.
@@ -88,6 +89,7 @@ pub async fn stream(
         run: state.feeds.running_run(account.index),
         clock: state.clock,
         first_wait: state.feeds.deadline() + Duration::from_millis(500),
+        stopping: state.stopping.clone(),
         _hold: hold,
         _slot: slot,
     };
@@ -127,6 +129,7 @@ struct Subscription {
     run: Option<u64>,
     clock: Clock,
     first_wait: Duration,
+    stopping: Stopping,
     _hold: Hold,
     _slot: Slot,
 }
@@ -158,9 +161,15 @@ enum End {
 
 impl Subscription {
     /// Produces the subscriber's events into `sender` until the client hangs up or falls
-    /// behind; the hold and the slot go with it.
+    /// behind, or the service stops; the hold and the slot go with it. Ending the stream
+    /// ends its response, so that a stopping server is not held by it (clients reconnect
+    /// after `retry`, to whatever serves next).
     async fn run(mut self, outbox: Outbox, pace: Pace, last_event_id: Option<i64>) {
-        let ended = self.follow(&outbox, pace, last_event_id).await;
+        let stopping = self.stopping.clone();
+        let ended = tokio::select! {
+            ended = self.follow(&outbox, pace, last_event_id) => ended,
+            () = stopping.wait() => Ok(()),
+        };
         if let Err(End::TooSlow) = ended {
             log::info!(
                 "account {}: an event stream client was dropped for not reading its events",

@@ -45,6 +45,24 @@ impl Simulator {
     /// server on the current actix/tokio runtime; works inside
     /// `#[actix_web::test]` and `#[actix_web::main]`.
     pub fn start(config: SimulatorConfig, listener: TcpListener) -> std::io::Result<Simulator> {
+        Self::start_with(config, listener, true)
+    }
+
+    /// As [`start`](Self::start), but deaf to SIGTERM and SIGINT: inside the proxy
+    /// (`--demo`) the proxy's graceful shutdown decides, and actix's own handling would stop
+    /// the simulator, and then the whole actix system, while requests still drain.
+    pub fn start_embedded(
+        config: SimulatorConfig,
+        listener: TcpListener,
+    ) -> std::io::Result<Simulator> {
+        Self::start_with(config, listener, false)
+    }
+
+    fn start_with(
+        config: SimulatorConfig,
+        listener: TcpListener,
+        signals: bool,
+    ) -> std::io::Result<Simulator> {
         config
             .validate()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -64,9 +82,13 @@ impl Simulator {
                 .default_service(web::to(HttpResponse::NotFound))
         })
         .workers(1)
-        .shutdown_timeout(2)
-        .listen(listener)?
-        .run();
+        .shutdown_timeout(2);
+        let server = if signals {
+            server
+        } else {
+            server.disable_signals()
+        };
+        let server = server.listen(listener)?.run();
         let handle = server.handle();
         let task = actix_web::rt::spawn(server);
         log::info!("share-simulator serving on {addr}");

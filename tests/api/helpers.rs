@@ -184,6 +184,8 @@ pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
         auth: AuthSettings::default(),
         cors: CorsSettings::default(),
         access_log: false,
+        log_format: Default::default(),
+        shutdown_timeout: Duration::from_secs(5),
         push: Default::default(),
         mqtt: None,
     }

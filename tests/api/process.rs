@@ -80,6 +80,39 @@ impl Logged {
         self.running.0.id()
     }
 
+    /// Sends `signal` (`TERM`, `INT`…) to the process.
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([format!("-{signal}"), self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{signal} failed");
+    }
+
+    /// Waits at most `within` for the process to exit by itself; its exit status, if it did.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.exited() {
+                return Some(status);
+            }
+            if start.elapsed() >= within {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The exit status, if the process has exited (does not wait).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.running.0.try_wait().expect("poll the proxy")
+    }
+
+    /// Everything logged so far.
+    pub fn log(&self) -> String {
+        lock(&self.log).clone()
+    }
+
     /// Stops the process and returns all it logged.
     pub fn stop(self) -> String {
         drop(self.running);
