@@ -228,7 +228,9 @@ impl Subscription {
                     status = fresh;
                 }
                 _ = keep_alive.tick() => out.send(events::keep_alive()).await?,
-                // The hold and the slot go the moment the client does, not at the next event.
+                // The hold and the slot go as soon as actix drops the connection's body (at
+                // shutdown, or when a write to a closed socket fails), not at the next event.
+                // A client's hang-up alone is only seen at a write: up to two keep-alives.
                 () = out.sender.closed() => return Err(End::Gone),
             }
         }
