@@ -58,7 +58,7 @@ async fn run(args: Args) -> Result<(), String> {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    dexcom_share_proxy::logging::init();
+    dexcom_share_proxy::logging::init(dexcom_share_proxy::logging::LogFormat::default());
     match run(Args::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
