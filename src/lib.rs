@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod feed;
 pub mod logging;
+pub mod metrics;
 pub mod middleware;
 pub mod mqtt;
 pub mod nightscout;

@@ -6,6 +6,7 @@ use crate::accounts::Accounts;
 use crate::auth::AuthFailures;
 use crate::clock::Clock;
 use crate::feed::Feeds;
+use crate::metrics::Metrics;
 use crate::push::{PushSettings, Slots};
 use crate::render::RenderCache;
 
@@ -20,4 +21,6 @@ pub struct AppState {
     /// Server-Sent Events streams open now, against their cap.
     pub streams: Slots,
     pub push: PushSettings,
+    /// The service's metrics (`/metrics`), and who may scrape them.
+    pub metrics: Metrics,
 }

@@ -186,6 +186,7 @@ pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
         access_log: false,
         push: Default::default(),
         mqtt: None,
+        metrics: Default::default(),
     }
 }
 
