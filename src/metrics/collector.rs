@@ -143,7 +143,7 @@ impl Collector for FeedCollector {
             (
                 "logins",
                 "Share login attempts by account and outcome (ok, rejected, locked, timeout, \
-                 failed)",
+                 failed).",
                 None,
                 MetricType::Counter,
                 &samples.logins,
@@ -151,7 +151,7 @@ impl Collector for FeedCollector {
             (
                 "circuit_state",
                 "1 for the state the account's circuit was in at its last refresh (closed, \
-                 backing_off, login_blocked), 0 for the others",
+                 backing_off, login_blocked), 0 for the others.",
                 None,
                 MetricType::Gauge,
                 &samples.circuit,
@@ -159,7 +159,7 @@ impl Collector for FeedCollector {
             (
                 "reading_timestamp",
                 "When the newest reading held for the account was taken (Unix time); absent \
-                 while none is held",
+                 while none is held.",
                 Some(Unit::Seconds),
                 MetricType::Gauge,
                 &samples.newest,
@@ -167,7 +167,7 @@ impl Collector for FeedCollector {
             (
                 "glucose_mg_dl",
                 "Current glucose in mg/dL; absent when the newest reading is older than 10 \
-                 minutes",
+                 minutes.",
                 None,
                 MetricType::Gauge,
                 &samples.mg_dl,
@@ -175,7 +175,7 @@ impl Collector for FeedCollector {
             (
                 "glucose_mmol_l",
                 "Current glucose in mmol/L (mg/dL x 0.0555, one decimal); absent when the \
-                 newest reading is older than 10 minutes",
+                 newest reading is older than 10 minutes.",
                 None,
                 MetricType::Gauge,
                 &samples.mmol_l,
@@ -184,7 +184,7 @@ impl Collector for FeedCollector {
                 "glucose_trend",
                 "Current trend: 0 none, 1 DoubleUp, 2 SingleUp, 3 FortyFiveUp, 4 Flat, 5 \
                  FortyFiveDown, 6 SingleDown, 7 DoubleDown, 8 NotComputable, 9 \
-                 RateOutOfRange; absent when the newest reading is older than 10 minutes",
+                 RateOutOfRange; absent when the newest reading is older than 10 minutes.",
                 None,
                 MetricType::Gauge,
                 &samples.trend,
