@@ -76,3 +76,98 @@ pub(super) fn parse(
         require_token,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use crate::config::Settings;
+
+    const ACCOUNT: &str = r#"
+        [[accounts]]
+        name = "alice"
+        username = "alice@example.com"
+        password = "s3cret"
+        tokens = ["alice-token-6f1c2e9d4b"]
+    "#;
+
+    fn load(metrics: &str, var: &dyn Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        write!(file, "{metrics}\n{ACCOUNT}").expect("write config");
+        Settings::load(Some(file.path()), var).map_err(|e| e.to_string())
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn metrics_are_on_for_loopback_without_glucose_by_default() {
+        let settings = load("", &no_env).expect("valid").metrics;
+        assert!(settings.enabled && !settings.glucose && !settings.require_token);
+        assert!(settings.tokens.is_empty());
+    }
+
+    #[test]
+    fn every_metrics_key_is_read_and_tokens_stay_out_of_debug() {
+        let settings = load(
+            r#"
+            [metrics]
+            enabled = true
+            glucose = true
+            tokens = ["prometheus-7e3a91c4d2b8"]
+            require_token = true
+            "#,
+            &no_env,
+        )
+        .expect("valid");
+        let metrics = &settings.metrics;
+        assert!(metrics.enabled && metrics.glucose && metrics.require_token);
+        assert_eq!(metrics.tokens.len(), 1);
+        assert!(!format!("{settings:?}").contains("7e3a91c4d2b8"));
+        let from_env = load("[metrics]\ntokens_env = \"METRICS_TOKENS\"", &|name| {
+            (name == "METRICS_TOKENS")
+                .then(|| "prometheus-7e3a91c4d2b8, grafana-agent-0f9d2c71b5".to_owned())
+        })
+        .expect("valid");
+        assert_eq!(from_env.metrics.tokens.len(), 2);
+    }
+
+    #[test]
+    fn metrics_errors_name_the_key_and_never_the_token() {
+        let cases = [
+            (
+                "[metrics]\ntokens = [\"short-0123\"]",
+                "metrics.tokens",
+                "short-0123",
+            ),
+            (
+                "[metrics]\ntokens = \"prometheus-7e3a91c4d2b8\"",
+                "metrics.tokens",
+                "7e3a91",
+            ),
+            (
+                "[metrics]\ntokens = [\"alice-token-6f1c2e9d4b\"]",
+                "account `alice`",
+                "6f1c2e",
+            ),
+            (
+                "[metrics]\nrequire_token = true",
+                "metrics.require_token",
+                "\u{0}",
+            ),
+            (
+                "[metrics]\ntokens_env = \"UNSET\"",
+                "metrics.tokens_env",
+                "\u{0}",
+            ),
+            ("[metrics]\nglucose = \"yes\"", "metrics.(table)", "\u{0}"),
+            ("[metrics]\ntoken = \"x\"", "metrics.(table)", "\u{0}"),
+        ];
+        for (toml, want, secret) in cases {
+            let message = load(toml, &no_env).expect_err(toml);
+            assert!(message.contains(want), "{toml}: {message}");
+            assert!(!message.contains(secret), "{toml}: {message}");
+        }
+    }
+}

@@ -115,6 +115,15 @@ impl FeedCollector {
     }
 }
 
+/// One metric: what its `# HELP` and `# TYPE` lines say, and its samples.
+struct Described<'a> {
+    name: &'static str,
+    help: &'static str,
+    unit: Option<Unit>,
+    kind: MetricType,
+    samples: &'a [Sample<'a>],
+}
+
 #[derive(Default)]
 struct Samples<'a> {
     logins: Vec<Sample<'a>>,
@@ -139,63 +148,68 @@ impl Collector for FeedCollector {
             .map(|account| self.board.latest(account))
             .collect();
         let samples = self.samples(&snapshots, self.clock.now());
-        let families: [(&str, &str, Option<Unit>, MetricType, &[Sample]); 6] = [
-            (
-                "logins",
-                "Share login attempts by account and outcome (ok, rejected, locked, timeout, \
-                 failed).",
-                None,
-                MetricType::Counter,
-                &samples.logins,
-            ),
-            (
-                "circuit_state",
-                "1 for the state the account's circuit was in at its last refresh (closed, \
-                 backing_off, login_blocked), 0 for the others.",
-                None,
-                MetricType::Gauge,
-                &samples.circuit,
-            ),
-            (
-                "reading_timestamp",
-                "When the newest reading held for the account was taken (Unix time); absent \
-                 while none is held.",
-                Some(Unit::Seconds),
-                MetricType::Gauge,
-                &samples.newest,
-            ),
-            (
-                "glucose_mg_dl",
-                "Current glucose in mg/dL; absent when the newest reading is older than 10 \
-                 minutes.",
-                None,
-                MetricType::Gauge,
-                &samples.mg_dl,
-            ),
-            (
-                "glucose_mmol_l",
-                "Current glucose in mmol/L (mg/dL x 0.0555, one decimal); absent when the \
-                 newest reading is older than 10 minutes.",
-                None,
-                MetricType::Gauge,
-                &samples.mmol_l,
-            ),
-            (
-                "glucose_trend",
-                "Current trend: 0 none, 1 DoubleUp, 2 SingleUp, 3 FortyFiveUp, 4 Flat, 5 \
-                 FortyFiveDown, 6 SingleDown, 7 DoubleDown, 8 NotComputable, 9 \
-                 RateOutOfRange; absent when the newest reading is older than 10 minutes.",
-                None,
-                MetricType::Gauge,
-                &samples.trend,
-            ),
+        let families = [
+            Described {
+                name: "logins",
+                help: "Share login attempts by account and outcome (ok, rejected, locked, \
+                       timeout, failed).",
+                unit: None,
+                kind: MetricType::Counter,
+                samples: &samples.logins,
+            },
+            Described {
+                name: "circuit_state",
+                help: "1 for the state the account's circuit was in at its last refresh (closed, \
+                       backing_off, login_blocked), 0 for the others.",
+                unit: None,
+                kind: MetricType::Gauge,
+                samples: &samples.circuit,
+            },
+            Described {
+                name: "reading_timestamp",
+                help: "When the newest reading held for the account was taken (Unix time); absent \
+                       while none is held.",
+                unit: Some(Unit::Seconds),
+                kind: MetricType::Gauge,
+                samples: &samples.newest,
+            },
+            Described {
+                name: "glucose_mg_dl",
+                help: "Current glucose in mg/dL; absent when the newest reading is older than 10 \
+                       minutes.",
+                unit: None,
+                kind: MetricType::Gauge,
+                samples: &samples.mg_dl,
+            },
+            Described {
+                name: "glucose_mmol_l",
+                help: "Current glucose in mmol/L (mg/dL x 0.0555, one decimal); absent when the \
+                       newest reading is older than 10 minutes.",
+                unit: None,
+                kind: MetricType::Gauge,
+                samples: &samples.mmol_l,
+            },
+            Described {
+                name: "glucose_trend",
+                help: "Current trend: 0 none, 1 DoubleUp, 2 SingleUp, 3 FortyFiveUp, 4 Flat, 5 \
+                       FortyFiveDown, 6 SingleDown, 7 DoubleDown, 8 NotComputable, 9 \
+                       RateOutOfRange; absent when the newest reading is older than 10 minutes.",
+                unit: None,
+                kind: MetricType::Gauge,
+                samples: &samples.trend,
+            },
         ];
-        for (name, help, unit, kind, samples) in families {
-            if samples.is_empty() {
+        for described in families {
+            if described.samples.is_empty() {
                 continue;
             }
-            let mut family = encoder.encode_descriptor(name, help, unit.as_ref(), kind)?;
-            for (account, extra, value) in samples {
+            let mut family = encoder.encode_descriptor(
+                described.name,
+                described.help,
+                described.unit.as_ref(),
+                described.kind,
+            )?;
+            for (account, extra, value) in described.samples {
                 let mut labels = vec![("account", *account)];
                 labels.extend(*extra);
                 let sample = family.encode_family(&labels)?;
@@ -208,3 +222,7 @@ impl Collector for FeedCollector {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "collector_tests.rs"]
+mod tests;
