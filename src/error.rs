@@ -76,6 +76,21 @@ pub enum ApiError {
         max: usize,
         retry_after_seconds: u64,
     },
+    /// `/metrics` from a client that needs a metrics token and sent none.
+    #[error(
+        "/metrics needs a metrics token from this client: send `Authorization: Bearer <token>` \
+         with one of the `[metrics] tokens`"
+    )]
+    MetricsTokenRequired,
+    /// `/metrics` from a client no token could open it to.
+    #[error(
+        "/metrics is served only to clients on the service's own host (loopback); configure \
+         `[metrics] tokens` to scrape it from elsewhere"
+    )]
+    MetricsForbidden,
+    /// `/ready` before every account's feed has answered once; the text says which wait.
+    #[error("{0}")]
+    NotReady(String),
     #[error("no resource at this path; see /docs/ for the API")]
     NotFound,
     #[error("GET requests must not carry a body")]
@@ -150,6 +165,17 @@ impl ApiError {
                 "too_many_streams",
                 "Too many event streams",
             ),
+            ApiError::MetricsTokenRequired => {
+                Kind(StatusCode::UNAUTHORIZED, "token_required", "Token required")
+            }
+            ApiError::MetricsForbidden => Kind(
+                StatusCode::FORBIDDEN,
+                "metrics_forbidden",
+                "Metrics not served to this client",
+            ),
+            ApiError::NotReady(_) => {
+                Kind(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
+            }
             ApiError::NotFound => Kind(StatusCode::NOT_FOUND, "not_found", "Not found"),
             ApiError::BodyNotAllowed => Kind(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -189,6 +215,7 @@ impl ApiError {
                 | ApiError::TokenInvalid(_)
                 | ApiError::TokenForbidden(_)
                 | ApiError::NightscoutUnauthorized(_)
+                | ApiError::MetricsTokenRequired
         )
     }
 
@@ -314,7 +341,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, *allow));
             }
-            ApiError::TokenRequired(_) => {
+            ApiError::TokenRequired(_) | ApiError::MetricsTokenRequired => {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
                     format!("Bearer realm=\"{REALM}\""),

@@ -11,6 +11,7 @@ pub mod feed;
 pub mod healthcheck;
 pub mod launch;
 pub mod logging;
+pub mod metrics;
 pub mod middleware;
 pub mod mqtt;
 pub mod nightscout;

@@ -2,6 +2,7 @@
 //! the slow answer to failed token attempts, and an access log with `?token=` redacted.
 
 use std::net::IpAddr;
+use std::time::Instant;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -29,8 +30,27 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// status document the caller may not read, see [`UnauthorizedAnswer`]) only after a delay
 /// that grows with the client's recent failures, or at once with 429 when the client has too
 /// many failures waiting or too many in the last minute (see [`crate::auth::AuthFailures`]). The client is the peer's IPv4 address or IPv6 /64:
-/// `X-Forwarded-For` is not trusted, since anyone can send it.
+/// `X-Forwarded-For` is not trusted, since anyone can send it. Every answer is counted in
+/// the HTTP metrics by route template and status, here rather than in a layer of its own.
 pub async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let response = guarded(req, next).await?;
+    let request = response.request();
+    if let Some(state) = request.app_data::<web::Data<AppState>>() {
+        state.metrics.http.record(
+            request.path(),
+            || request.match_pattern(),
+            response.status().as_u16(),
+            started.elapsed(),
+        );
+    }
+    Ok(response)
+}
+
+async fn guarded(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {

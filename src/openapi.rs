@@ -27,7 +27,9 @@ use crate::routes;
             Accounts configured with tokens need one: `Authorization: Bearer <token>` (or \
             `?token=<token>` for clients that cannot set headers). Without a token, only \
             accounts configured without tokens can be read, and only where the operator allows \
-            anonymous reads. `/health`, `/openapi.json` and `/docs/` are public.\n\n\
+            anonymous reads. `/health`, `/ready`, `/openapi.json` and `/docs/` are public; \
+            `/metrics` is open to clients on the service's host and needs a metrics token from \
+            anywhere else.\n\n\
             **Upstream policy.** Share errors are classified by Share's `Code`, never by HTTP \
             status. A login Share rejected is not repeated for 5 min, doubling to 1 h (at least \
             30 min after the lockout code); two logins of one account are never closer than \

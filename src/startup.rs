@@ -22,7 +22,9 @@ use crate::accounts::Accounts;
 use crate::auth::AuthFailures;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::domain::AccountName;
 use crate::feed::{FeedThread, Feeds};
+use crate::metrics::{FeedCollector, Metrics};
 use crate::middleware;
 use crate::mqtt::{MqttProbe, MqttPublisher};
 use crate::push::Slots;
@@ -66,7 +68,20 @@ impl Application {
         settings
             .check_access(addr)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-        let (feeds, feed_thread) = Feeds::start(&settings.accounts, settings.feed.clone(), clock);
+        let names: Vec<AccountName> = settings.accounts.iter().map(|a| a.name.clone()).collect();
+        let mut metrics = Metrics::new(&settings.metrics, &names);
+        let (feeds, feed_thread) = Feeds::start(
+            &settings.accounts,
+            settings.feed.clone(),
+            clock,
+            metrics.share_observer(),
+        );
+        metrics.collect_feeds(FeedCollector::new(
+            feeds.board(),
+            names,
+            clock,
+            settings.metrics.glucose,
+        ));
         let mqtt = settings
             .mqtt
             .as_ref()
@@ -83,6 +98,7 @@ impl Application {
             streams: Slots::new(settings.push.max_streams),
             push: settings.push.clone(),
             stopping: stopping.clone(),
+            metrics,
         });
         let origins = settings.cors.allowed_origins.clone();
         let access_log = settings.access_log;

@@ -6,6 +6,7 @@ use crate::accounts::Accounts;
 use crate::auth::AuthFailures;
 use crate::clock::Clock;
 use crate::feed::Feeds;
+use crate::metrics::Metrics;
 use crate::push::{PushSettings, Slots};
 use crate::render::RenderCache;
 use crate::shutdown::Stopping;
@@ -23,4 +24,6 @@ pub struct AppState {
     pub push: PushSettings,
     /// Set when the service stops: event streams end at once rather than hold the stop.
     pub stopping: Stopping,
+    /// The service's metrics (`/metrics`), and who may scrape them.
+    pub metrics: Metrics,
 }

@@ -95,29 +95,8 @@ pub(super) fn parse(
         .map(|u| check_base_url(&u, raw.allow_plain_http.unwrap_or(false)).map(|()| u))
         .transpose()
         .map_err(|m| err("base_url", m))?;
-    let tokens = match (raw.tokens, raw.tokens_env, raw.tokens_file) {
-        (None, None, None) => Vec::new(),
-        (Some(list), None, None) => tokens::checked(list).map_err(|m| err("tokens", m))?,
-        (None, Some(var_name), None) => {
-            let value = var(&var_name).ok_or_else(|| {
-                err(
-                    "tokens_env",
-                    format!("environment variable {var_name} is not set"),
-                )
-            })?;
-            tokens::checked(tokens::split_list(&value))
-                .map_err(|m| err("tokens_env", format!("environment variable {var_name} {m}")))?
-        }
-        (None, None, Some(file)) => {
-            tokens::read_file(&base_dir.join(&file)).map_err(|m| err("tokens_file", m))?
-        }
-        _ => {
-            return Err(err(
-                "tokens",
-                "give at most one of `tokens`, `tokens_env`, `tokens_file`".to_owned(),
-            ))
-        }
-    };
+    let tokens = tokens::from_keys(raw.tokens, raw.tokens_env, raw.tokens_file, base_dir, var)
+        .map_err(|(key, m)| err(key, m))?;
     let thresholds =
         super::thresholds::resolve(raw.thresholds, thresholds).map_err(|m| err("thresholds", m))?;
     Ok(AccountSettings {

@@ -7,6 +7,7 @@ mod broker;
 mod env;
 mod error;
 mod feed;
+mod metrics;
 mod mqtt;
 mod permissions;
 mod policies;
@@ -30,6 +31,7 @@ pub use self::tokens::MIN_TOKEN_LENGTH;
 use crate::domain::{AccountName, Region, Secret};
 use crate::feed::FeedSettings;
 use crate::logging::LogFormat;
+use crate::metrics::MetricsSettings;
 use crate::push::{PushSettings, Thresholds};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -62,6 +64,8 @@ pub struct Settings {
     pub push: PushSettings,
     /// `[mqtt]`: publishing to an MQTT broker (Home Assistant); `None`: no MQTT.
     pub mqtt: Option<MqttSettings>,
+    /// `[metrics]`: `/metrics` and who may scrape it.
+    pub metrics: MetricsSettings,
 }
 
 /// `[auth]`: who may read accounts that have no tokens.
@@ -132,6 +136,8 @@ struct RawFile {
     push: Option<push::RawPush>,
     // A table, so that its password's type is checked before serde could quote it.
     mqtt: Option<toml::Table>,
+    // A table, so that its tokens' type is checked before serde could quote them.
+    metrics: Option<toml::Table>,
     #[serde(default)]
     accounts: Vec<toml::Table>,
 }
@@ -206,6 +212,7 @@ impl Settings {
                 thresholds: None,
                 push: None,
                 mqtt: None,
+                metrics: None,
                 accounts: Vec::new(),
             },
         };
@@ -232,6 +239,7 @@ impl Settings {
             .mqtt
             .map(|table| mqtt::parse(table, base_dir, var, &accounts))
             .transpose()?;
+        let metrics = metrics::parse(raw.metrics, base_dir, var, &accounts)?;
         let upstream = raw.upstream.unwrap_or_default();
         let retry = policies::retry(&upstream)?;
         let login = policies::login(raw.login.unwrap_or_default())?;
@@ -294,6 +302,7 @@ impl Settings {
             shutdown_timeout,
             push: push::push(raw.push.unwrap_or_default())?,
             mqtt,
+            metrics,
         })
     }
 }
@@ -317,6 +326,10 @@ fn holds_secrets(raw: &RawFile) -> bool {
             .mqtt
             .as_ref()
             .is_some_and(|m| m.contains_key("password"))
+        || raw
+            .metrics
+            .as_ref()
+            .is_some_and(|m| m.contains_key("tokens"))
 }
 
 /// An origin is what a browser sends in `Origin`: scheme, host and optional port, no path.

@@ -62,6 +62,39 @@ fn varied_enough(token: &str) -> bool {
         && length as f64 * (distinct as f64).log2() >= MIN_TOKEN_BITS
 }
 
+/// The tokens one of `tokens`, `tokens_env` (a variable's name) or `tokens_file` (relative to
+/// `base_dir`) gives; none of them gives no token. Errors are (key at fault, message), and
+/// never quote a token. Accounts and `[metrics]` take their tokens alike.
+pub(super) fn from_keys(
+    list: Option<Vec<String>>,
+    env: Option<String>,
+    file: Option<String>,
+    base_dir: &Path,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Secret<String>>, (&'static str, String)> {
+    match (list, env, file) {
+        (None, None, None) => Ok(Vec::new()),
+        (Some(list), None, None) => checked(list).map_err(|m| ("tokens", m)),
+        (None, Some(var_name), None) => {
+            let value = var(&var_name).ok_or_else(|| {
+                (
+                    "tokens_env",
+                    format!("environment variable {var_name} is not set"),
+                )
+            })?;
+            checked(split_list(&value))
+                .map_err(|m| ("tokens_env", format!("environment variable {var_name} {m}")))
+        }
+        (None, None, Some(file)) => {
+            read_file(&base_dir.join(&file)).map_err(|m| ("tokens_file", m))
+        }
+        _ => Err((
+            "tokens",
+            "give at most one of `tokens`, `tokens_env`, `tokens_file`".to_owned(),
+        )),
+    }
+}
+
 /// Splits an environment variable's comma-separated tokens; spaces around commas are ignored.
 pub(super) fn split_list(value: &str) -> Vec<String> {
     value

@@ -32,6 +32,7 @@ pub use snapshot::{Board, LocalBoard, Snapshot};
 
 use crate::clock::Clock;
 use crate::config::AccountSettings;
+use crate::share::CallObserver;
 use policy::{LoginPolicy, RetryPolicy};
 use runner::ArbiterHost;
 pub use runner::FeedThread;
@@ -92,11 +93,12 @@ const PUBLISH_SLACK: Duration = Duration::from_millis(500);
 
 impl Feeds {
     /// The in-process feeds: a board, and an arbiter that runs the feed tasks until the
-    /// returned [`FeedThread`] is dropped.
+    /// returned [`FeedThread`] is dropped. `observer` hears of every Share call.
     pub fn start(
         accounts: &[AccountSettings],
         settings: FeedSettings,
         clock: Clock,
+        observer: Arc<dyn CallObserver>,
     ) -> (Feeds, FeedThread) {
         let board: Arc<dyn Board> = Arc::new(LocalBoard::new(accounts.len()));
         let interest = Arc::new(Interest::new(accounts.len()));
@@ -108,6 +110,7 @@ impl Feeds {
             Arc::clone(&board),
             Arc::clone(&interest),
             clock,
+            observer,
         );
         let feeds = Feeds {
             interest,
@@ -123,19 +126,7 @@ impl Feeds {
     /// The latest snapshot of the account's running feed, starting the feed when it is not
     /// running and waiting (within the deadline) for its first snapshot.
     pub async fn observe(&self, account: usize) -> Observed {
-        self.interest
-            .asked(account, self.clock.now().timestamp_millis());
-        let run = match self.interest.running(account) {
-            Some(run) => run,
-            None => match self.interest.try_start(account) {
-                Some(run) => {
-                    self.host.start(account, run);
-                    run
-                }
-                // Another request started it a moment ago.
-                None => self.interest.running(account).unwrap_or(0),
-            },
-        };
+        let run = self.watch(account);
         let latest = self.board.latest(account);
         if let Some(snapshot) = latest.as_ref().filter(|s| s.run >= run) {
             return Observed::Published {
@@ -157,6 +148,30 @@ impl Feeds {
             },
             _ => Observed::NotYet(self.board.latest(account)),
         }
+    }
+
+    /// Marks the account asked for now, as a request does, and starts its feed when it is
+    /// not running; returns the run number. Does not wait for a snapshot (`/ready`, and
+    /// `/metrics` with glucose gauges, ask this way).
+    pub fn watch(&self, account: usize) -> u64 {
+        self.interest
+            .asked(account, self.clock.now().timestamp_millis());
+        match self.interest.running(account) {
+            Some(run) => run,
+            None => match self.interest.try_start(account) {
+                Some(run) => {
+                    self.host.start(account, run);
+                    run
+                }
+                // Another request started it a moment ago.
+                None => self.interest.running(account).unwrap_or(0),
+            },
+        }
+    }
+
+    /// Where the feeds publish, for readers that look at every account at once (metrics).
+    pub fn board(&self) -> Arc<dyn Board> {
+        Arc::clone(&self.board)
     }
 
     /// The latest snapshot, whether or not the feed runs (for `/accounts`).

@@ -95,6 +95,7 @@ pub(super) async fn refresh(
         .status
         .record(polled_at, state.session.status(), failure.as_deref());
     state.status.logins = state.session.logins;
+    state.status.login_outcomes = state.session.login_outcomes;
     state.status.reads = state.session.reads;
     let next = next_poll(context, state, polled_at, &window, failure.is_some());
     let snapshot = Snapshot {

@@ -22,7 +22,7 @@ use super::FeedSettings;
 use crate::clock::{Clock, Tick};
 use crate::config::AccountSettings;
 use crate::domain::AccountName;
-use crate::share::ShareClient;
+use crate::share::{CallObserver, ShareClient};
 
 /// Starts feeds on the arbiter.
 pub struct ArbiterHost {
@@ -76,6 +76,7 @@ impl ArbiterHost {
         board: Arc<dyn Board>,
         interest: Arc<Interest>,
         clock: Clock,
+        observer: Arc<dyn CallObserver>,
     ) -> (ArbiterHost, FeedThread) {
         let (commands, mut received) = mpsc::unbounded_channel::<(usize, u64)>();
         let accounts = accounts.to_vec();
@@ -84,7 +85,7 @@ impl ArbiterHost {
         // the feed tasks) never leaves it.
         arbiter.spawn_fn(move || {
             let context = Rc::new(Context {
-                client: ShareClient::new(settings.deadline),
+                client: ShareClient::new(settings.deadline).observed_by(observer),
                 states: accounts
                     .iter()
                     .map(|a| {

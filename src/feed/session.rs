@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::circuit::{Circuit, CircuitState};
 use super::error::UpstreamError;
 use super::policy::{LoginPolicy, RetryPolicy};
-use super::status::{SessionPhase, StatusSnapshot};
+use super::status::{LoginOutcomes, SessionPhase, StatusSnapshot};
 use crate::clock::{Clock, Tick};
 use crate::config::{AccountSettings, Login};
 use crate::domain::{AccountName, MaxCount, Minutes, Reading, Secret};
@@ -34,6 +34,8 @@ pub struct AccountSession {
     circuit: Circuit,
     /// Login attempts since start (each may be one or two Share calls).
     pub logins: u64,
+    /// How the finished ones ended.
+    pub login_outcomes: LoginOutcomes,
     /// Glucose reads sent to Share since start (retries included).
     pub reads: u64,
 }
@@ -58,6 +60,7 @@ impl AccountSession {
             throttle_reported: false,
             circuit: Circuit::new(login_policy, retry_policy, clock),
             logins: 0,
+            login_outcomes: LoginOutcomes::default(),
             reads: 0,
         }
     }
@@ -169,12 +172,17 @@ impl AccountSession {
         };
         match result {
             Ok(session) => {
+                self.login_outcomes.ok += 1;
                 log::info!("account {}: logged in to Share", self.name);
                 self.session_id = Some(session.clone());
                 self.circuit.login_accepted();
                 Ok(session)
             }
             Err(cause) if cause.blocks_login() => {
+                match cause {
+                    ShareError::Locked { .. } => self.login_outcomes.locked += 1,
+                    _ => self.login_outcomes.rejected += 1,
+                }
                 let refused = self.circuit.login_rejected(cause);
                 if let UpstreamError::LoginBlocked { until, cause } = &refused {
                     log::warn!(
@@ -186,6 +194,10 @@ impl AccountSession {
                 Err(refused)
             }
             Err(other) => {
+                match other {
+                    ShareError::Timeout { .. } => self.login_outcomes.timeout += 1,
+                    _ => self.login_outcomes.failed += 1,
+                }
                 log::warn!("account {}: login failed: {other}", self.name);
                 Err(other.into())
             }

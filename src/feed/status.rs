@@ -39,8 +39,33 @@ pub struct AccountStatus {
     pub last_error: Option<(DateTime<Utc>, UpstreamError)>,
     /// Login attempts since start (each may be one or two Share calls).
     pub logins: u64,
+    /// How those that finished ended.
+    pub login_outcomes: LoginOutcomes,
     /// Glucose reads sent to Share since start.
     pub reads: u64,
+}
+
+/// Login attempts by how they ended, since start. An attempt cut off by the refresh deadline
+/// has no outcome here: see [`LoginOutcomes::timed_out`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoginOutcomes {
+    pub ok: u64,
+    /// Share refused the credentials.
+    pub rejected: u64,
+    /// Share locked the account.
+    pub locked: u64,
+    /// Share did not answer within the client's timeout.
+    pub timeout: u64,
+    /// Any other failure (unreachable, an error page, an unknown code).
+    pub failed: u64,
+}
+
+impl LoginOutcomes {
+    /// Of `attempts` (every login started), those that timed out: the ones Share did not
+    /// answer in time, and the ones the refresh deadline cut off, which never ended.
+    pub fn timed_out(&self, attempts: u64) -> u64 {
+        attempts.saturating_sub(self.ok + self.rejected + self.locked + self.failed)
+    }
 }
 
 impl AccountStatus {

@@ -117,7 +117,7 @@ pub(super) fn presented_token(
     }
 }
 
-fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
+pub(super) fn bearer(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
     const MALFORMED: ApiError = ApiError::TokenInvalid("Authorization must be `Bearer <token>`");
     let mut values = req.headers().get_all(header::AUTHORIZATION);
     let Some(value) = values.next() else {

@@ -13,6 +13,7 @@ use super::answer_headers::header_values;
 use crate::accounts::Account;
 use crate::error::ApiError;
 use crate::feed::{Observed, Snapshot, UpstreamError};
+use crate::metrics::CacheResult;
 use crate::render::{Rendered, View};
 use crate::share::ShareError;
 use crate::state::AppState;
@@ -87,6 +88,14 @@ pub fn answer(
     view: &View,
 ) -> HttpResponse {
     let now = state.clock.now();
+    state.metrics.cache.record(
+        account.index,
+        match served.freshness {
+            Freshness::Fetched => CacheResult::Miss,
+            Freshness::Live => CacheResult::Hit,
+            Freshness::Stale(_) => CacheResult::Stale,
+        },
+    );
     let rendered = state.renders.get(
         account.index,
         account.name.as_str(),

@@ -6,9 +6,11 @@ pub mod accounts;
 pub mod answer;
 mod answer_headers;
 pub mod health;
+pub mod metrics;
 pub mod nightscout;
 pub mod query;
 pub mod readings;
+pub mod ready;
 pub mod responses;
 pub mod stream;
 
@@ -37,6 +39,8 @@ pub const GET_PATHS: &[&str] = &[
     "/readings/stream",
     "/accounts",
     "/health",
+    "/ready",
+    "/metrics",
     "/openapi.json",
     "/docs",
 ];
@@ -50,6 +54,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(stream::stream)
         .service(accounts::list)
         .service(health::health)
+        .service(ready::ready)
+        .service(metrics::metrics)
         .service(nightscout::entries_json)
         .service(nightscout::sgv_json)
         .service(nightscout::current_json)

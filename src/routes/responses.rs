@@ -112,3 +112,42 @@ pub enum StreamErrors {
     )]
     Unavailable(Problem),
 }
+
+/// The error answers of `/metrics` (`application/problem+json`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only describes responses for the OpenAPI document
+pub enum MetricsErrors {
+    /// `token_required`: the client is not on the service's host (or `[metrics]
+    /// require_token` is on) and sent no token; `token_invalid`: the token is not a metrics
+    /// token, or `Authorization` is not `Bearer <token>`.
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\"`, with `error=\"invalid_token\"` for a wrong token"))
+    )]
+    Unauthorized(Problem),
+    /// `metrics_forbidden`: the client is not on the service's host and no metrics tokens
+    /// are configured.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// `not_found`: `[metrics] enabled = false`.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// `too_many_auth_failures`, as for `/readings`.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
+    )]
+    TooManyAuthFailures(Problem),
+}
+
+/// The error answer of `/ready` (`application/problem+json`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only describes responses for the OpenAPI document
+pub enum ReadyErrors {
+    /// `not_ready`: some account's feed has not answered yet; the detail says which (or how
+    /// many).
+    #[response(status = 503, content_type = "application/problem+json")]
+    NotReady(Problem),
+}

@@ -7,6 +7,8 @@
 //! is refused unread; redirects are not followed, since awc would re-send the login body,
 //! password included, to any host a 307 or 308 names.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use awc::http::{header, header::HeaderMap, StatusCode};
@@ -14,6 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::error::{classify, ShareError};
+use super::observe::{CallObserver, CallTimer, Endpoint};
 use super::scrub::shown;
 use super::wire::{self, DecodeError};
 use crate::domain::{MaxCount, Minutes, Reading, Region, Secret};
@@ -50,6 +53,7 @@ impl ShareEndpoint {
 pub struct ShareClient {
     http: awc::Client,
     timeout: Duration,
+    observer: Option<Arc<dyn CallObserver>>,
 }
 
 impl ShareClient {
@@ -64,7 +68,30 @@ impl ShareClient {
             // dependency ever turns them on again.
             .add_default_header((header::ACCEPT_ENCODING, "identity"))
             .finish();
-        ShareClient { http, timeout }
+        ShareClient {
+            http,
+            timeout,
+            observer: None,
+        }
+    }
+
+    /// The client, telling `observer` about every call (the service's metrics).
+    pub fn observed_by(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Runs one call, telling the observer how it ended (a call dropped halfway counts as
+    /// a timeout: see [`CallTimer`]).
+    async fn timed<T>(
+        &self,
+        endpoint: Endpoint,
+        call: impl Future<Output = Result<T, ShareError>>,
+    ) -> Result<T, ShareError> {
+        let timer = CallTimer::start(self.observer.as_ref(), endpoint);
+        let result = call.await;
+        timer.finish(&result);
+        result
     }
 
     /// Step 1: username, e-mail or phone number → the account's stable ID.
@@ -79,10 +106,13 @@ impl ShareClient {
             "password": password.expose(),
             "applicationId": endpoint.application_id,
         });
-        let bytes = self
-            .post(endpoint, "General/AuthenticatePublisherAccount", "", body)
-            .await?;
-        non_null(wire::parse_uuid(&bytes)?)
+        self.timed(Endpoint::Authenticate, async {
+            let bytes = self
+                .post(endpoint, "General/AuthenticatePublisherAccount", "", body)
+                .await?;
+            non_null(wire::parse_uuid(&bytes)?)
+        })
+        .await
     }
 
     /// Step 2: account ID → a new session ID.
@@ -97,10 +127,13 @@ impl ShareClient {
             "password": password.expose(),
             "applicationId": endpoint.application_id,
         });
-        let bytes = self
-            .post(endpoint, "General/LoginPublisherAccountById", "", body)
-            .await?;
-        non_null(wire::parse_uuid(&bytes)?).map(Secret::new)
+        self.timed(Endpoint::LoginById, async {
+            let bytes = self
+                .post(endpoint, "General/LoginPublisherAccountById", "", body)
+                .await?;
+            non_null(wire::parse_uuid(&bytes)?).map(Secret::new)
+        })
+        .await
     }
 
     /// The newest readings, newest first.
@@ -117,15 +150,18 @@ impl ShareClient {
             minutes.get(),
             max_count.get()
         );
-        let bytes = self
-            .post(
-                endpoint,
-                "Publisher/ReadPublisherLatestGlucoseValues",
-                &query,
-                json!({}),
-            )
-            .await?;
-        Ok(wire::parse_readings(&bytes)?)
+        self.timed(Endpoint::Read, async {
+            let bytes = self
+                .post(
+                    endpoint,
+                    "Publisher/ReadPublisherLatestGlucoseValues",
+                    &query,
+                    json!({}),
+                )
+                .await?;
+            Ok(wire::parse_readings(&bytes)?)
+        })
+        .await
     }
 
     async fn post(

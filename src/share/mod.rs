@@ -2,8 +2,10 @@
 
 pub mod client;
 pub mod error;
+pub mod observe;
 pub mod scrub;
 pub mod wire;
 
 pub use client::{ShareClient, ShareEndpoint};
 pub use error::ShareError;
+pub use observe::{CallObserver, Endpoint, Outcome};

@@ -188,6 +188,7 @@ pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
         shutdown_timeout: Duration::from_secs(5),
         push: Default::default(),
         mqtt: None,
+        metrics: Default::default(),
     }
 }
 
