@@ -96,7 +96,6 @@ fn zstd(mib: u32) -> Bytes {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use std::io::Read;
 

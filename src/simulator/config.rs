@@ -177,7 +177,6 @@ pub(crate) fn seed_from_username(username: &str) -> u64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -97,7 +97,6 @@ fn parse_account_id(s: &str) -> Result<Uuid, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -129,7 +129,6 @@ pub fn envelope_json(code: &str, message: Option<&str>, ctx: &ErrorContext) -> S
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use chrono::TimeZone;

@@ -228,7 +228,6 @@ impl FaultQueue {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

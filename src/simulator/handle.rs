@@ -106,7 +106,6 @@ impl SimControl {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::simulator::config::SimulatorConfig;

@@ -119,7 +119,6 @@ impl Sessions {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::clock::Clock;

@@ -248,7 +248,6 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -92,7 +92,6 @@ impl View<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::simulator::trace::SLOT_MS;

@@ -76,7 +76,6 @@ pub fn uuid_json(id: &uuid::Uuid) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::super::trace::Trend;
     use super::*;

@@ -1,6 +1,7 @@
 //! The Share simulator over real HTTP (awc against `Simulator::start` on port 0).
 
-#![allow(clippy::unwrap_used)] // tests may unwrap
+// clippy.toml lets #[test] functions unwrap; this crate is all test code, helpers included.
+#![allow(clippy::unwrap_used)]
 
 mod control;
 mod faults;
