@@ -26,7 +26,8 @@ impl Endpoint {
         }
     }
 
-    fn is_login(self) -> bool {
+    /// Login answers carry no-cache headers and a Content-Length; read answers are chunked.
+    pub(crate) fn is_login(self) -> bool {
         !matches!(self, Endpoint::Read)
     }
 }

@@ -19,11 +19,11 @@ pub const BAD_REQUEST_BODY: &str =
     "The server encountered an error processing the request. See server logs for more details.";
 
 /// Headers Dexcom's responses carry; login endpoints add no-cache headers.
-fn share_headers(mut builder: HttpResponseBuilder, login: bool) -> HttpResponseBuilder {
+fn share_headers(mut builder: HttpResponseBuilder, endpoint: Endpoint) -> HttpResponseBuilder {
     builder
         .insert_header(("x-trace-id", Uuid::new_v4().to_string()))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-    if login {
+    if endpoint.is_login() {
         builder
             .insert_header((
                 header::CACHE_CONTROL,
@@ -39,10 +39,10 @@ fn share_headers(mut builder: HttpResponseBuilder, login: bool) -> HttpResponseB
 
 /// 200 JSON. Login answers carry a Content-Length; read answers are chunked,
 /// as recorded.
-pub fn json_ok(body: String, login: bool) -> HttpResponse {
-    let mut builder = share_headers(HttpResponse::Ok(), login);
+pub fn json_ok(body: String, endpoint: Endpoint) -> HttpResponse {
+    let mut builder = share_headers(HttpResponse::Ok(), endpoint);
     builder.content_type("application/json");
-    if login {
+    if endpoint.is_login() {
         builder.body(body)
     } else {
         builder.streaming(stream::once(async move {
@@ -56,9 +56,9 @@ pub fn error_response(
     code: &str,
     message: Option<&str>,
     ctx: &ErrorContext,
-    login: bool,
+    endpoint: Endpoint,
 ) -> HttpResponse {
-    share_headers(HttpResponse::InternalServerError(), login)
+    share_headers(HttpResponse::InternalServerError(), endpoint)
         .content_type("application/json")
         .body(envelope_json(code, message, ctx))
 }
@@ -104,8 +104,8 @@ fn dropped_connection() -> HttpResponse {
 
 /// 200 JSON with `Content-Encoding` set and a bomb for a body, in one piece with a
 /// `Content-Length` (a client receives it in as few reads as its buffers allow).
-fn compression_bomb(encoding: BombEncoding, decoded_mb: u32, login: bool) -> HttpResponse {
-    share_headers(HttpResponse::Ok(), login)
+fn compression_bomb(encoding: BombEncoding, decoded_mb: u32, endpoint: Endpoint) -> HttpResponse {
+    share_headers(HttpResponse::Ok(), endpoint)
         .content_type("application/json")
         .insert_header((header::CONTENT_ENCODING, encoding.token()))
         .body(bomb_body(encoding, decoded_mb))
@@ -133,12 +133,11 @@ pub async fn apply_fault(
     endpoint: Endpoint,
     ctx: &ErrorContext,
 ) -> Option<HttpResponse> {
-    let login = endpoint != Endpoint::Read;
     let kind = state.arrive(endpoint)?;
     log::info!("{endpoint:?}: injected fault {kind:?}");
     Some(match kind {
         FaultKind::ErrorCode { code, message } => {
-            error_response(&code, message.as_deref(), ctx, login)
+            error_response(&code, message.as_deref(), ctx, endpoint)
         }
         FaultKind::HttpStatus {
             status,
@@ -157,20 +156,20 @@ pub async fn apply_fault(
         }
         FaultKind::DropConnection => dropped_connection(),
         FaultKind::MalformedJson => {
-            let body = if login {
+            let body = if endpoint.is_login() {
                 "\"5b1e3c55-7d2a-4f0e"
             } else {
                 "[{\"WT\":\"Date(1745081013817)\",\"ST\":\"Date(1745081013817)\",\"DT\":\"Date(17450"
             };
-            share_headers(HttpResponse::Ok(), login)
+            share_headers(HttpResponse::Ok(), endpoint)
                 .content_type("application/json")
                 .body(body)
         }
-        FaultKind::ZeroUuid => json_ok(format!("\"{}\"", Uuid::nil()), login),
+        FaultKind::ZeroUuid => json_ok(format!("\"{}\"", Uuid::nil()), endpoint),
         FaultKind::CompressionBomb {
             encoding,
             decoded_mb,
-        } => compression_bomb(encoding, decoded_mb, login),
+        } => compression_bomb(encoding, decoded_mb, endpoint),
         FaultKind::Redirect { status, location } => redirect(status, &location),
     })
 }

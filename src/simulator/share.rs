@@ -37,10 +37,10 @@ fn string_field<'a>(map: &'a Map<String, Value>, key: &str) -> Result<&'a str, S
         .ok_or_else(|| missing(key))
 }
 
-fn login_error(e: LoginError, ctx: &ErrorContext) -> HttpResponse {
+fn login_error(e: LoginError, ctx: &ErrorContext, endpoint: Endpoint) -> HttpResponse {
     match e {
-        LoginError::BadCredentials => error_response("AccountPasswordInvalid", None, ctx, true),
-        LoginError::LockedOut => error_response(LOCKOUT_CODE, None, ctx, true),
+        LoginError::BadCredentials => error_response("AccountPasswordInvalid", None, ctx, endpoint),
+        LoginError::LockedOut => error_response(LOCKOUT_CODE, None, ctx, endpoint),
     }
 }
 
@@ -67,17 +67,22 @@ pub async fn authenticate(state: web::Data<SimState>, body: web::Bytes) -> HttpR
     });
     let (name, password) = match fields {
         Ok(f) => f,
-        Err(msg) => return error_response("InvalidArgument", Some(&msg), &ctx, true),
+        Err(msg) => {
+            return error_response("InvalidArgument", Some(&msg), &ctx, Endpoint::Authenticate)
+        }
     };
     let account = state.find_by_name(&name);
     match state.check_password(account, &password, state.clock().tick()) {
         Ok(i) => {
             log::info!("authenticate {name}: ok");
-            json_ok(uuid_json(&state.account(i).account_id), true)
+            json_ok(
+                uuid_json(&state.account(i).account_id),
+                Endpoint::Authenticate,
+            )
         }
         Err(e) => {
             log::info!("authenticate {name}: {e:?}");
-            login_error(e, &ctx)
+            login_error(e, &ctx, Endpoint::Authenticate)
         }
     }
 }
@@ -151,30 +156,36 @@ pub async fn login_by_id(state: web::Data<SimState>, body: web::Bytes) -> HttpRe
     }
     let map = match parsed {
         Ok(m) => m,
-        Err(msg) => return error_response("InvalidArgument", Some(&msg), &ctx, true),
+        Err(msg) => {
+            return error_response("InvalidArgument", Some(&msg), &ctx, Endpoint::LoginById)
+        }
     };
     let account_id = match account_id_field(&map) {
         Ok(Some(id)) => id,
         Ok(None) => {
             log::info!("login_by_id: empty or all-zeros account id");
-            return json_ok(uuid_json(&Uuid::nil()), true);
+            return json_ok(uuid_json(&Uuid::nil()), Endpoint::LoginById);
         }
-        Err(msg) => return error_response("InvalidArgument", Some(&msg), &ctx, true),
+        Err(msg) => {
+            return error_response("InvalidArgument", Some(&msg), &ctx, Endpoint::LoginById)
+        }
     };
     let password = match string_field(&map, "password") {
         Ok(p) => p,
-        Err(msg) => return error_response("InvalidArgument", Some(&msg), &ctx, true),
+        Err(msg) => {
+            return error_response("InvalidArgument", Some(&msg), &ctx, Endpoint::LoginById)
+        }
     };
     let now = state.clock().tick();
     match state.check_password(state.find_by_id(&account_id), password, now) {
         Ok(i) => {
             let session = state.create_session(i, now);
             log::info!("login_by_id {}: ok", state.account(i).username);
-            json_ok(uuid_json(&session), true)
+            json_ok(uuid_json(&session), Endpoint::LoginById)
         }
         Err(e) => {
             log::info!("login_by_id {account_id}: {e:?}");
-            login_error(e, &ctx)
+            login_error(e, &ctx, Endpoint::LoginById)
         }
     }
 }
@@ -219,11 +230,11 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
         Ok(i) => i,
         Err(SessionError::NotFound) => {
             log::info!("read: unknown session");
-            return error_response("SessionIdNotFound", None, &ctx, false);
+            return error_response("SessionIdNotFound", None, &ctx, Endpoint::Read);
         }
         Err(SessionError::NotValid) => {
             log::info!("read: expired session");
-            return error_response("SessionNotValid", None, &ctx, false);
+            return error_response("SessionNotValid", None, &ctx, Endpoint::Read);
         }
     };
     let account = state.account(index);
@@ -244,7 +255,7 @@ pub async fn read(state: web::Data<SimState>, req: HttpRequest, _body: web::Byte
         records: readings.len(),
         bytes: body.len(),
     });
-    json_ok(body, false)
+    json_ok(body, Endpoint::Read)
 }
 
 #[cfg(test)]
