@@ -3,11 +3,17 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
 /// The streams open now, against a cap.
 #[derive(Clone)]
 pub struct Slots {
     open: Arc<AtomicUsize>,
     max: usize,
+    /// Told when a stream is refused. A client that hung up is only seen at a failed write,
+    /// so each open stream writes a keep-alive: the places of the departed free up for the
+    /// next attempt instead of after two keep-alive intervals.
+    full: Arc<Notify>,
 }
 
 /// One open stream; its slot frees when it is dropped.
@@ -26,19 +32,29 @@ impl Slots {
         Slots {
             open: Arc::new(AtomicUsize::new(0)),
             max,
+            full: Arc::new(Notify::new()),
         }
     }
 
     /// A slot, unless `max` streams are open.
     pub fn take(&self) -> Option<Slot> {
-        self.open
+        let taken = self
+            .open
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
                 (open < self.max).then_some(open + 1)
-            })
-            .ok()?;
+            });
+        if taken.is_err() {
+            self.full.notify_waiters();
+            return None;
+        }
         Some(Slot {
             open: Arc::clone(&self.open),
         })
+    }
+
+    /// What tells open streams that one was refused.
+    pub fn refusals(&self) -> Arc<Notify> {
+        Arc::clone(&self.full)
     }
 
     pub fn open(&self) -> usize {

@@ -92,6 +92,7 @@ pub async fn stream(
         stopping: state.stopping.clone(),
         _hold: hold,
         _slot: slot,
+        refusals: state.streams.refusals(),
     };
     let outbox = Outbox {
         sender,
@@ -132,6 +133,8 @@ struct Subscription {
     stopping: Stopping,
     _hold: Hold,
     _slot: Slot,
+    /// Told when a stream is refused for want of a place.
+    refusals: Arc<tokio::sync::Notify>,
 }
 
 /// Where a subscriber's events wait for its connection to take them.
@@ -200,6 +203,7 @@ impl Subscription {
         out.send(events::status(&status)).await?;
         let mut keep_alive = tokio::time::interval(pace.keep_alive);
         keep_alive.tick().await;
+        let refusals = Arc::clone(&self.refusals);
         loop {
             let changes_at = status.next_change(self.clock.now());
             tokio::select! {
@@ -228,9 +232,12 @@ impl Subscription {
                     status = fresh;
                 }
                 _ = keep_alive.tick() => out.send(events::keep_alive()).await?,
+                // A write finds out whether the client is still there (see `Slots`).
+                () = refusals.notified() => out.send(events::keep_alive()).await?,
                 // The hold and the slot go as soon as actix drops the connection's body (at
                 // shutdown, or when a write to a closed socket fails), not at the next event.
-                // A client's hang-up alone is only seen at a write: up to two keep-alives.
+                // A client's hang-up alone is only seen at a write: up to two keep-alives, or
+                // two refused streams.
                 () = out.sender.closed() => return Err(End::Gone),
             }
         }

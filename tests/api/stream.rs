@@ -169,6 +169,33 @@ async fn streams_beyond_the_cap_get_503_and_a_closed_one_frees_its_place() {
 }
 
 #[actix_web::test]
+async fn the_place_of_a_client_that_hung_up_is_free_again_after_a_refusal_or_two() {
+    // Keep-alives far apart: only the refusals make the open stream write.
+    let app = spawn(Options {
+        configure: |settings| settings.push.max_streams = 1,
+        ..Options::default()
+    })
+    .await;
+    let mut first = app.stream("/readings/stream", &[]).await;
+    first.next_of("status", SOON).await.expect("status");
+
+    drop(first);
+    let mut attempts = 0;
+    let mut again = None;
+    while attempts < 10 && again.is_none() {
+        attempts += 1;
+        let attempt = app.stream("/readings/stream", &[]).await;
+        if attempt.status == 200 {
+            again = Some(attempt);
+        } else {
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    assert!(again.is_some(), "still refused after {attempts} attempts");
+}
+
+#[actix_web::test]
 async fn a_client_that_does_not_read_is_dropped_and_frees_its_place() {
     let app = spawn(Options {
         configure: |settings| {
