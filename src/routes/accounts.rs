@@ -171,6 +171,7 @@ pub struct TokenParam {
 /// Without a token: the accounts that need none. With a token: those plus the token's
 /// account. A token that opens no account is refused with 401.
 #[utoipa::path(
+    operation_id = "listAccounts",
     tag = "service",
     params(TokenParam),
     security(("bearer" = []), ()),

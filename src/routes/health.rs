@@ -21,6 +21,7 @@ pub struct Health {
 
 /// Liveness check.
 #[utoipa::path(
+    operation_id = "getHealth",
     tag = "service",
     responses((status = 200, description = "The service is up", body = Health))
 )]

@@ -33,6 +33,7 @@ impl From<Denied> for ApiError {
 /// towards the same per-client limit as account tokens. With glucose gauges on, each scrape
 /// counts as a request for every account, so that their feeds keep running.
 #[utoipa::path(
+    operation_id = "getMetrics",
     tag = "service",
     security(("bearer" = []), ()),
     responses(

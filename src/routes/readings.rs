@@ -62,6 +62,7 @@ pub struct AccountParam {
 /// reading's own time, and every reading carries `age_seconds` and `stale` (true when older
 /// than 10 minutes). Only when nothing usable is held does the error status come back.
 #[utoipa::path(
+    operation_id = "listReadings",
     tag = "readings",
     params(ReadingsParams),
     security(("bearer" = []), ()),
@@ -95,6 +96,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 ///
 /// Served stale, and revalidated, as described for `/readings`.
 #[utoipa::path(
+    operation_id = "getLatestReading",
     tag = "readings",
     params(AccountParam),
     security(("bearer" = []), ()),
@@ -127,6 +129,7 @@ pub async fn latest(
 /// stale (see `/readings`) turns 204 by the same rule. A reading dated in the future (a wrong
 /// clock on the phone) is never served.
 #[utoipa::path(
+    operation_id = "getCurrentReading",
     tag = "readings",
     params(AccountParam),
     security(("bearer" = []), ()),

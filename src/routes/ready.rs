@@ -32,6 +32,7 @@ pub struct Ready {
 /// to clients on the service's host, or when every account may be read without a token;
 /// anyone else gets their number. `/health` stays the liveness check.
 #[utoipa::path(
+    operation_id = "getReady",
     tag = "service",
     responses(
         (status = 200, description = "Every account's feed has answered once", body = Ready),

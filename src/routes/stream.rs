@@ -56,6 +56,7 @@ pub struct StreamParams {
 /// has them). At most `push.max_streams` streams are open at once (503 `too_many_streams`
 /// beyond); a client that does not read its events is dropped.
 #[utoipa::path(
+    operation_id = "streamReadings",
     tag = "readings",
     params(StreamParams, ("Last-Event-ID" = Option<String>, Header, description = "The `id` of the last event received: the readings after it are replayed")),
     security(("bearer" = []), ()),

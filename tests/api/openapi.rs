@@ -117,3 +117,62 @@ async fn account_scoped_operations_offer_the_bearer_scheme_and_public_ones_do_no
     assert!(doc["paths"]["/readings"]["get"]["responses"]["403"].is_object());
     assert!(doc["paths"]["/health"]["get"]["security"].is_null());
 }
+
+/// Client generators name their methods after the operationIds: every operation has one, no two
+/// share one (validators reject that), and each is the readable name the generated code shows.
+#[test]
+fn every_operation_has_a_unique_readable_operation_id() {
+    let doc = serde_json::to_value(dexcom_share_proxy::openapi::document()).expect("document");
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(
+                id.chars().all(|c| c.is_ascii_alphanumeric())
+                    && id.starts_with(|c: char| c.is_ascii_lowercase()),
+                "{method} {path}: {id} is not lowerCamelCase"
+            );
+            if let Some(other) = ids.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("{id} names both {other} and {method} {path}");
+            }
+        }
+    }
+    let expected = [
+        ("listReadings", "get /readings"),
+        ("getCurrentReading", "get /readings/current"),
+        ("getLatestReading", "get /readings/latest"),
+        ("streamReadings", "get /readings/stream"),
+        ("listAccounts", "get /accounts"),
+        ("getHealth", "get /health"),
+        ("getReady", "get /ready"),
+        ("getMetrics", "get /metrics"),
+        (
+            "nightscoutListEntries",
+            "get /ns/{account}/api/v1/entries.json",
+        ),
+        (
+            "nightscoutListSgvEntries",
+            "get /ns/{account}/api/v1/entries/sgv.json",
+        ),
+        (
+            "nightscoutGetCurrentEntry",
+            "get /ns/{account}/api/v1/entries/current.json",
+        ),
+        (
+            "nightscoutGetStatus",
+            "get /ns/{account}/api/v1/status.json",
+        ),
+        ("nightscoutGetPebble", "get /ns/{account}/pebble"),
+        (
+            "nightscoutListTreatments",
+            "get /ns/{account}/api/v1/treatments.json",
+        ),
+    ];
+    let expected: std::collections::BTreeMap<String, String> = expected
+        .iter()
+        .map(|(id, op)| ((*id).to_owned(), (*op).to_owned()))
+        .collect();
+    assert_eq!(ids, expected);
+}

@@ -54,6 +54,7 @@ use docs::{EntriesParams, FacadeErrors, NsAccountPath};
 /// `Age` and `Cache-Status` (`fwd=stale` when Share failed and the last good copy is
 /// served); `If-None-Match` / `If-Modified-Since` answer 304 while nothing changed.
 #[utoipa::path(
+    operation_id = "nightscoutListEntries",
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
     params(NsAccountPath, EntriesParams),
@@ -73,6 +74,7 @@ pub async fn entries_json(
 
 /// SGV entries, newest first (Nightscout `GET /api/v1/entries/sgv.json`); same as `entries.json`.
 #[utoipa::path(
+    operation_id = "nightscoutListSgvEntries",
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
     params(NsAccountPath, EntriesParams),
@@ -92,6 +94,7 @@ pub async fn sgv_json(
 
 /// An array holding the newest entry of the last 24 hours (empty when none).
 #[utoipa::path(
+    operation_id = "nightscoutGetCurrentEntry",
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
     params(NsAccountPath),
@@ -138,6 +141,7 @@ async fn entries_response(
 /// has is answered exactly like an account that needs one, and to a caller without valid
 /// credentials for the account the answer counts as a failed attempt (see 429).
 #[utoipa::path(
+    operation_id = "nightscoutGetStatus",
     tag = "nightscout",
     params(NsAccountPath),
     responses(
@@ -217,6 +221,7 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
 /// (`mgdl`, the default, or `mmol`). `status[0].now` is the second the answer was made; the
 /// `ETag` covers everything else, so a 304 says the readings are unchanged.
 #[utoipa::path(
+    operation_id = "nightscoutGetPebble",
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
     params(
@@ -271,6 +276,7 @@ async fn pebble(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
 /// `treatments(.json)`, `devicestatus(.json)` and `profile(.json)`, because clients
 /// (xDrip+, py-nightscout) ask for them.
 #[utoipa::path(
+    operation_id = "nightscoutListTreatments",
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
     params(NsAccountPath),
