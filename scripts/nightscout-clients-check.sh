@@ -6,13 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . scripts/lib.sh
+target="${CARGO_TARGET_DIR:-target}"
 # The clients authenticate as Nightscout clients do: api-secret = SHA-1 of this token.
 export NS_TOKEN="nightscout-client-token-5f2a9c71"
 work="$(mktemp -d)"
 trap 'lib_stop_all; rm -rf "$work"' EXIT
 
 cargo build --quiet --bin dexcom-share-proxy --bin share-simulator
-lib_start_simulator ./target/debug/share-simulator "$work"
+lib_start_simulator "$target/debug/share-simulator" "$work"
 cat >"$work/proxy.toml" <<TOML
 [[accounts]]
 name = "alice"
@@ -21,7 +22,7 @@ password = "demo-password"
 base_url = "$SIM_URL"
 tokens = ["$NS_TOKEN"]
 TOML
-lib_start_proxy ./target/debug/dexcom-share-proxy "$work" "$work/proxy.toml"
+lib_start_proxy "$target/debug/dexcom-share-proxy" "$work" "$work/proxy.toml"
 export NS_URL="$PROXY_URL/ns/alice"
 export NS_ROOT_URL="$PROXY_URL"
 echo "nightscout-clients-check: facade at $NS_URL"

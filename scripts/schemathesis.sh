@@ -9,11 +9,12 @@ cd "$(dirname "$0")/.."
 
 MAX_EXAMPLES="${MAX_EXAMPLES:-150}"
 . scripts/lib.sh
+target="${CARGO_TARGET_DIR:-target}"
 work="$(mktemp -d)"
 trap 'lib_stop_all; rm -rf "$work"' EXIT
 
 cargo build --quiet --bin dexcom-share-proxy --bin share-simulator
-lib_start_simulator ./target/debug/share-simulator "$work"
+lib_start_simulator "$target/debug/share-simulator" "$work"
 # No slow-down for wrong tokens: the fuzzer sends thousands on purpose (tests/api/access.rs
 # covers the slow-down).
 cat >"$work/proxy.toml" <<TOML
@@ -25,7 +26,7 @@ username = "demo@example.com"
 password = "demo-password"
 base_url = "$SIM_URL"
 TOML
-lib_start_proxy ./target/debug/dexcom-share-proxy "$work" "$work/proxy.toml"
+lib_start_proxy "$target/debug/dexcom-share-proxy" "$work" "$work/proxy.toml"
 proxy="$PROXY_URL"
 echo "schemathesis.sh: proxy at $proxy, simulator at $SIM_URL"
 

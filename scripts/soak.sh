@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 DURATION="${DURATION:-600}"
 . scripts/lib.sh
+target="${CARGO_TARGET_DIR:-target}"
 work="$(mktemp -d)"
 trap lib_stop_all EXIT
 echo "soak: logs and samples in $work"
@@ -28,7 +29,7 @@ account_id = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b"
 password = "bob-soak-password"
 utc_offset_minutes = 60
 TOML
-lib_start_simulator ./target/release/share-simulator "$work" "$work/sim.toml"
+lib_start_simulator "$target/release/share-simulator" "$work" "$work/sim.toml"
 control="$SIM_CONTROL"
 
 # Short back-off cap, so that recoveries happen many times within the run. The feeds expect a
@@ -53,7 +54,7 @@ account_id = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b"
 password = "bob-soak-password"
 base_url = "$SIM_URL"
 TOML
-RUST_LOG=warn lib_start_proxy ./target/release/dexcom-share-proxy "$work" "$work/proxy.toml"
+RUST_LOG=warn lib_start_proxy "$target/release/dexcom-share-proxy" "$work" "$work/proxy.toml"
 proxy="$PROXY_URL"
 proxy_pid="$PROXY_PID"
 echo "soak: proxy $proxy, simulator $SIM_URL, ${DURATION}s"
