@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind, SimControl};
+use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind, SimControl, Simulator};
 
 use crate::helpers::{sim_config, start_simulator, ALICE_PASSWORD, ALICE_USER};
 use crate::process::{proxy, Logged};
@@ -48,6 +48,30 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The binary serving `alice` from a simulator whose next read stalls for `stall_millis`,
+/// with this shutdown timeout; the simulator and the config's directory live as long as the
+/// caller keeps them.
+fn with_a_stalled_read(
+    stall_millis: u64,
+    shutdown_timeout_seconds: u64,
+) -> (Simulator, SimControl, tempfile::TempDir, Logged) {
+    let simulator = start_simulator(sim_config());
+    let sim = simulator.control();
+    stall_next_read(&sim, stall_millis);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = proxy();
+    command
+        .arg("--config")
+        .arg(config(
+            dir.path(),
+            Some(&simulator.base_url()),
+            shutdown_timeout_seconds,
+        ))
+        .env("RUST_LOG", "info");
+    let binary = Logged::start(command);
+    (simulator, sim, dir, binary)
+}
+
 async fn exit_status(binary: &mut Logged) -> ExitStatus {
     let mut status = None;
     until("the proxy to exit", || {
@@ -61,16 +85,7 @@ async fn exit_status(binary: &mut Logged) -> ExitStatus {
 #[actix_web::test]
 async fn sigterm_lets_an_in_flight_request_finish_refuses_new_connections_and_exits_0() {
     // Arrange: a cold request waits for the feed, whose first read stalls for 2 s.
-    let simulator = start_simulator(sim_config());
-    let sim = simulator.control();
-    stall_next_read(&sim, 2000);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut command = proxy();
-    command
-        .arg("--config")
-        .arg(config(dir.path(), Some(&simulator.base_url()), 10))
-        .env("RUST_LOG", "info");
-    let mut binary = Logged::start(command);
+    let (_simulator, sim, _dir, mut binary) = with_a_stalled_read(2000, 10);
     let addr = binary.addr.clone();
     let in_flight = {
         let addr = addr.clone();
@@ -144,16 +159,7 @@ fn sigint_ends_event_streams_at_once_and_exits_0() {
 /// An operator who signals twice wants out now, not after the drain.
 #[actix_web::test]
 async fn a_second_signal_exits_at_once() {
-    let simulator = start_simulator(sim_config());
-    let sim = simulator.control();
-    stall_next_read(&sim, 8000);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut command = proxy();
-    command
-        .arg("--config")
-        .arg(config(dir.path(), Some(&simulator.base_url()), 30))
-        .env("RUST_LOG", "info");
-    let mut binary = Logged::start(command);
+    let (_simulator, sim, _dir, mut binary) = with_a_stalled_read(8000, 30);
     let addr = binary.addr.clone();
     // Cut when the process exits: its outcome does not matter here.
     let _in_flight = std::thread::spawn(move || {
@@ -179,16 +185,7 @@ async fn a_second_signal_exits_at_once() {
 /// still exits 0, on time.
 #[actix_web::test]
 async fn a_request_outliving_the_shutdown_timeout_is_cut_and_the_exit_is_still_0() {
-    let simulator = start_simulator(sim_config());
-    let sim = simulator.control();
-    stall_next_read(&sim, 8000);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut command = proxy();
-    command
-        .arg("--config")
-        .arg(config(dir.path(), Some(&simulator.base_url()), 1))
-        .env("RUST_LOG", "info");
-    let mut binary = Logged::start(command);
+    let (_simulator, sim, _dir, mut binary) = with_a_stalled_read(8000, 1);
     let addr = binary.addr.clone();
     let in_flight = std::thread::spawn(move || {
         let mut answer = Vec::new();

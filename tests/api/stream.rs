@@ -285,11 +285,23 @@ async fn a_last_event_id_from_the_future_does_not_hold_back_new_readings() {
         .await;
 
     let next = stream.next_of("reading", SOON).await;
+    // A reading uploaded after the connect: what a bogus ID would hold back for good.
+    let newest_at_connect = newest_ms(&app).await;
+    let mut later = None;
+    while later.is_none() {
+        let event = stream
+            .next_of("reading", SOON)
+            .await
+            .expect("a new reading in time");
+        let id: i64 = event.id.expect("id").parse().expect("ms");
+        later = (id > newest_at_connect).then_some(id);
+    }
 
     assert!(
         next.is_some(),
         "no reading pushed after a bogus Last-Event-ID"
     );
+    assert!(later.is_some());
 }
 
 #[actix_web::test]
