@@ -14,7 +14,7 @@ pub mod logging;
 pub mod metrics;
 pub mod middleware;
 pub mod mqtt;
-pub mod nightscout;
+pub mod nightscout_format;
 pub mod openapi;
 pub mod push;
 pub mod render;

@@ -13,8 +13,8 @@ use actix_web::{web, Error, HttpMessage};
 
 use crate::auth::{FailureAnswer, Recorded};
 use crate::error::ApiError;
-use crate::logging::{access, LogFormat};
-use crate::routes::access::{UnauthorizedAnswer, TOKEN_PARAM};
+use crate::logging::{access_log, LogFormat};
+use crate::routes::caller::{UnauthorizedAnswer, TOKEN_PARAM};
 use crate::routes::{SimulatedData, SIMULATED_HEADER};
 use crate::state::AppState;
 
@@ -210,9 +210,9 @@ pub fn access_log(format: LogFormat) -> Logger {
                 )
             })
         }
-        LogFormat::Json => Logger::new(access::FIELDS_FORMAT)
+        LogFormat::Json => Logger::new(access_log::FIELDS_FORMAT)
             .custom_request_replace("method", |req| req.method().to_string())
-            .custom_request_replace("path", |req| access::no_tabs(redacted_target(req)))
+            .custom_request_replace("path", |req| access_log::no_tabs(redacted_target(req)))
             .custom_request_replace("version", |req| format!("{:?}", req.version())),
     }
 }

@@ -50,8 +50,8 @@ use crate::routes;
     // Referenced only from the shared error responses, which do not register their schemas.
     components(schemas(
         crate::error::Problem,
-        crate::routes::nightscout::NightscoutUnauthorized,
-        crate::nightscout::pebble::PebbleUnits,
+        crate::routes::nightscout_facade::NightscoutUnauthorized,
+        crate::nightscout_format::pebble::PebbleUnits,
         crate::push::events::ReadingEvent,
         crate::push::FeedStatus,
         crate::push::DataState,

@@ -195,7 +195,7 @@ fn app(
         .configure(routes::configure)
         .split_for_parts();
     let root_aliases = parts.root_aliases;
-    app.configure(|config| routes::nightscout::configure_aliases(config, root_aliases))
+    app.configure(|config| routes::nightscout_facade::configure_aliases(config, root_aliases))
         .app_data(parts.state.clone())
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", parts.spec.clone()))

@@ -1,16 +1,16 @@
 //! Typed settings: a TOML file plus one optional account from the environment. Every value is
 //! checked here, so a mistake stops start-up with a message naming the key and the account.
 
-mod access;
 mod account;
+mod anonymous;
 mod broker;
 mod env;
 mod error;
 mod feed;
+mod login_retry;
 mod metrics;
 mod mqtt;
 mod permissions;
-mod policies;
 mod push;
 mod summary;
 mod thresholds;
@@ -126,7 +126,7 @@ struct RawFile {
     listen: Option<String>,
     cache: Option<feed::RawCache>,
     upstream: Option<RawUpstream>,
-    login: Option<policies::RawLogin>,
+    login: Option<login_retry::RawLogin>,
     feed: Option<feed::RawFeed>,
     auth: Option<RawAuth>,
     cors: Option<RawCors>,
@@ -241,8 +241,8 @@ impl Settings {
             .transpose()?;
         let metrics = metrics::parse(raw.metrics, base_dir, var, &accounts)?;
         let upstream = raw.upstream.unwrap_or_default();
-        let retry = policies::retry(&upstream)?;
-        let login = policies::login(raw.login.unwrap_or_default())?;
+        let retry = login_retry::retry(&upstream)?;
+        let login = login_retry::login(raw.login.unwrap_or_default())?;
         let allow_anonymous = match env::allow_anonymous(var)? {
             Some(from_env) => Some(from_env),
             None => raw.auth.as_ref().and_then(|a| a.allow_anonymous),

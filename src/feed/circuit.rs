@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::backoff::{random_unit, LoginPolicy, RetryPolicy};
 use super::error::UpstreamError;
-use super::policy::{random_unit, LoginPolicy, RetryPolicy};
 use super::session::chrono_span;
 use crate::clock::{Clock, Tick};
 use crate::share::ShareError;

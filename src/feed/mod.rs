@@ -10,11 +10,11 @@
 //! - [`snapshot`]: where feeds publish ([`Board`]); [`interest`]: which accounts are watched
 //!   and which feeds run ([`Host`]); [`runner`]: the in-process host.
 
+pub mod backoff;
 pub mod circuit;
 pub mod error;
 pub mod interest;
 pub mod plan;
-pub mod policy;
 mod refresh;
 pub mod runner;
 pub mod schedule;
@@ -33,7 +33,7 @@ pub use snapshot::{Board, LocalBoard, Snapshot};
 use crate::clock::Clock;
 use crate::config::AccountSettings;
 use crate::share::CallObserver;
-use policy::{LoginPolicy, RetryPolicy};
+use backoff::{LoginPolicy, RetryPolicy};
 use runner::ArbiterHost;
 pub use runner::FeedThread;
 

@@ -9,9 +9,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::backoff::{LoginPolicy, RetryPolicy};
 use super::circuit::{Circuit, CircuitState};
 use super::error::UpstreamError;
-use super::policy::{LoginPolicy, RetryPolicy};
 use super::status::{LoginOutcomes, SessionPhase, StatusSnapshot};
 use crate::clock::{Clock, Tick};
 use crate::config::{AccountSettings, Login};

@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use log::{Level, Record};
 use serde::Serialize;
 
-use super::access::{self, AccessFields};
+use super::access_log::{self, AccessFields};
 
 /// One log line.
 #[derive(Serialize)]
@@ -35,7 +35,7 @@ pub(super) fn write(buf: &mut env_logger::fmt::Formatter, record: &Record) -> st
 
 /// The JSON text of one record, without the newline.
 pub(super) fn line(ts: DateTime<Utc>, level: Level, target: &str, message: &str) -> String {
-    let access = access::parse(target, message);
+    let access = access_log::parse(target, message);
     let line = Line {
         ts: ts.to_rfc3339_opts(SecondsFormat::Millis, true),
         level: level_name(level),
@@ -93,7 +93,7 @@ mod tests {
     fn an_access_record_carries_the_request_fields() {
         let message = "127.0.0.1\tGET\t/health?token=<redacted>\tHTTP/1.1\t200\t57\t0.251000";
 
-        let text = line(at(), Level::Info, access::TARGET, message);
+        let text = line(at(), Level::Info, access_log::TARGET, message);
 
         let value: Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(

@@ -5,7 +5,7 @@
 //! (`?sessionId=`); actix-http and h2 log request details at trace too. Our own modules log
 //! no secret at any level, and the JSON format only re-encodes what the text format prints.
 
-pub mod access;
+pub mod access_log;
 mod json;
 
 use log::{Level, Log, Metadata, Record};

@@ -13,9 +13,9 @@
 //! Every label value comes from a fixed set or from the configured accounts, never from a
 //! request or from Share's text, so no client and no upstream can grow the series count.
 
-pub mod access;
 pub mod collector;
 pub mod http;
+pub mod scrape_access;
 pub mod share;
 
 use std::sync::Arc;
@@ -27,9 +27,9 @@ use prometheus_client::registry::Registry;
 
 use crate::domain::{AccountName, Secret};
 use crate::share::CallObserver;
-pub use access::{Denied, MetricsAccess};
 pub use collector::FeedCollector;
 pub use http::HttpMetrics;
+pub use scrape_access::{Denied, MetricsAccess};
 pub use share::ShareCalls;
 
 /// What every metric name starts with.

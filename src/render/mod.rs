@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{MaxCount, Minutes};
 use crate::feed::window::Window;
-use crate::nightscout::EntriesQuery;
+use crate::nightscout_format::EntriesQuery;
 use validators::{ceil_second, second_of, Changes, Fingerprint};
 
 pub use native::ReadingBody;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::validators::{Changes, Fingerprint};
 use super::Draft;
 use crate::feed::window::{Window, DAY};
-use crate::nightscout::{entries, pebble, tsv, EntriesQuery};
+use crate::nightscout_format::{entries, pebble, tsv, EntriesQuery};
 
 /// `entries`, `entries/sgv` (filtered by `query`) or, when `current`, `entries/current`: as
 /// JSON, or as Nightscout's tab-separated text when `tsv`.

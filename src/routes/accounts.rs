@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::access::Caller;
+use super::caller::Caller;
 use super::query::QueryParams;
 use super::responses::AccountsErrors;
 use super::SimulatedData;

@@ -4,7 +4,7 @@
 use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
-use super::access::bearer;
+use super::caller::bearer;
 use super::responses::MetricsErrors;
 use crate::error::ApiError;
 use crate::metrics::{Denied, CONTENT_TYPE};

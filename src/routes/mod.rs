@@ -1,13 +1,13 @@
 //! HTTP handlers, one file per resource. Every handler is registered through utoipa so none
 //! can be missing from the OpenAPI document.
 
-pub mod access;
 pub mod accounts;
 pub mod answer;
 mod answer_headers;
+pub mod caller;
 pub mod health;
 pub mod metrics;
-pub mod nightscout;
+pub mod nightscout_facade;
 pub mod query;
 pub mod readings;
 pub mod ready;
@@ -21,7 +21,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::accounts::{Account, Accounts};
 use crate::error::ApiError;
-use access::Caller;
+use caller::Caller;
 use query::QueryParams;
 
 /// Marks a response whose data comes from the simulator; see [`SIMULATED_HEADER`].
@@ -56,12 +56,12 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(health::health)
         .service(ready::ready)
         .service(metrics::metrics)
-        .service(nightscout::entries_json)
-        .service(nightscout::sgv_json)
-        .service(nightscout::current_json)
-        .service(nightscout::status_json)
-        .service(nightscout::pebble_summary)
-        .service(nightscout::treatments_json);
+        .service(nightscout_facade::entries_json)
+        .service(nightscout_facade::sgv_json)
+        .service(nightscout_facade::current_json)
+        .service(nightscout_facade::status_json)
+        .service(nightscout_facade::pebble_summary)
+        .service(nightscout_facade::treatments_json);
 }
 
 /// The account a request names with `?account=`, else the account of the token it carries,
@@ -69,7 +69,7 @@ pub fn configure(config: &mut ServiceConfig) {
 /// a request picks its account, so every account-scoped handler is covered by the token check,
 /// which happens before any call to Share. The token is checked before the name, and a name
 /// no account has is refused like an account the caller may not read (see
-/// [`access::hides_unknown_names`]), so that a caller cannot learn which names exist.
+/// [`caller::hides_unknown_names`]), so that a caller cannot learn which names exist.
 pub fn resolve_account(
     req: &HttpRequest,
     accounts: &Accounts,
@@ -119,7 +119,7 @@ pub async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiEr
     let known = GET_PATHS
         .iter()
         .any(|p| path == *p || (*p == "/docs" && path.starts_with("/docs/")))
-        || facade_path.is_some_and(|p| nightscout::PATHS.contains(&p));
+        || facade_path.is_some_and(|p| nightscout_facade::PATHS.contains(&p));
     Err(if known {
         ApiError::MethodNotAllowed { allow: "GET" }
     } else {

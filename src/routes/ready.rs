@@ -5,10 +5,10 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::access::hides_unknown_names;
+use super::caller::hides_unknown_names;
 use super::responses::ReadyErrors;
 use crate::error::ApiError;
-use crate::metrics::access::is_loopback;
+use crate::metrics::scrape_access::is_loopback;
 use crate::state::AppState;
 
 /// Every account's feed has answered at least once.

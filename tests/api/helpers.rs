@@ -10,7 +10,7 @@ use dexcom_share_proxy::config::{
     AccountSettings, AuthSettings, CorsSettings, Login, Settings, DEFAULT_RENDER_CACHE_BYTES,
 };
 use dexcom_share_proxy::domain::{AccountName, Region, Secret};
-use dexcom_share_proxy::feed::policy::{LoginPolicy, RetryPolicy};
+use dexcom_share_proxy::feed::backoff::{LoginPolicy, RetryPolicy};
 use dexcom_share_proxy::feed::FeedSettings;
 use dexcom_share_proxy::simulator::{Endpoint, SimAccount, SimControl, Simulator, SimulatorConfig};
 use dexcom_share_proxy::startup::Application;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use dexcom_share_proxy::clock::Clock;
-use dexcom_share_proxy::feed::policy::{LoginPolicy, RetryPolicy};
+use dexcom_share_proxy::feed::backoff::{LoginPolicy, RetryPolicy};
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
 use crate::helpers::{spawn, Options, TestApp};

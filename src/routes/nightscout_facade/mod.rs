@@ -7,13 +7,13 @@ use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::SecondsFormat;
 use serde_json::json;
 
-use super::access::{Caller, UnauthorizedAnswer};
 use super::answer::{answer, served};
+use super::caller::{Caller, UnauthorizedAnswer};
 use super::query::QueryParams;
 use super::SimulatedData;
 use crate::error::ApiError;
-use crate::nightscout::pebble::{Pebble, PebbleUnits};
-use crate::nightscout::{EntriesQuery, SgvEntry};
+use crate::nightscout_format::pebble::{Pebble, PebbleUnits};
+use crate::nightscout_format::{EntriesQuery, SgvEntry};
 use crate::push::Thresholds;
 use crate::render::View;
 use crate::state::AppState;
@@ -35,12 +35,12 @@ enum Format {
     Negotiated,
 }
 
-mod access;
 mod aliases;
+mod credentials;
 mod docs;
 
-use access::{named_account, ns_account, ns_caller, Named};
 pub use aliases::{configure_aliases, PATHS};
+use credentials::{named_account, ns_account, ns_caller, Named};
 pub use docs::NightscoutUnauthorized;
 use docs::{EntriesParams, FacadeErrors, NsAccountPath};
 

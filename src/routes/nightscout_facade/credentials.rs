@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpMessage, HttpRequest};
 
-use super::super::access::{echoed_name, hides_unknown_names, presented_token, Caller};
+use super::super::caller::{echoed_name, hides_unknown_names, presented_token, Caller};
 use super::super::query::{truncate, QueryParams};
 use super::super::SimulatedData;
 use crate::accounts::{Account, Accounts};

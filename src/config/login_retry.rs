@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::{seconds, ConfigError, RawUpstream};
-use crate::feed::policy::{LoginPolicy, RetryPolicy};
+use crate::feed::backoff::{LoginPolicy, RetryPolicy};
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
