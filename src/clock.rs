@@ -109,6 +109,11 @@ impl Clock {
     }
 }
 
+/// A wait as a span of wall-clock time; a wait too long for chrono is forever.
+pub fn chrono_span(span: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(span).unwrap_or(chrono::Duration::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

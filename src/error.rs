@@ -1,6 +1,9 @@
 //! `ApiError`: every failure a client can see, as `application/problem+json` with a stable
 //! `code`. The status table is the one `match` in [`ApiError::kind`].
 
+/// The media type of every error answer (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
@@ -336,7 +339,7 @@ impl ResponseError for ApiError {
         }
         let problem = self.problem();
         let mut response = HttpResponse::build(self.status_code());
-        response.content_type("application/problem+json");
+        response.content_type(PROBLEM_JSON);
         match self {
             ApiError::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, *allow));

@@ -14,7 +14,9 @@ use actix_web::{web, Error, HttpMessage};
 use crate::auth::{FailureAnswer, Recorded};
 use crate::error::ApiError;
 use crate::logging::{access_log, LogFormat};
-use crate::routes::caller::{UnauthorizedAnswer, TOKEN_PARAM};
+use crate::routes::caller::UnauthorizedAnswer;
+use crate::routes::nightscout_facade::SECRET_PARAM;
+use crate::routes::query::TOKEN_PARAM;
 use crate::routes::{SimulatedData, SIMULATED_HEADER};
 use crate::state::AppState;
 
@@ -229,7 +231,7 @@ fn redacted_target(req: &ServiceRequest) -> String {
 
 /// Query parameters that carry credentials: `token`, and Nightscout's `secret` (the SHA-1 of
 /// a token, which opens the account just as well).
-const CREDENTIAL_PARAMS: [&str; 2] = [TOKEN_PARAM, "secret"];
+const CREDENTIAL_PARAMS: [&str; 2] = [TOKEN_PARAM, SECRET_PARAM];
 
 /// Replaces the value of every parameter whose decoded name carries a credential.
 pub fn redact_query(query: &str) -> String {

@@ -29,7 +29,7 @@ use crate::middleware;
 use crate::mqtt::{MqttProbe, MqttPublisher};
 use crate::push::Slots;
 use crate::render::RenderCache;
-use crate::routes::{self, SIMULATED_HEADER};
+use crate::routes::{self, KnownPaths, DOCS_PATH, OPENAPI_PATH, SIMULATED_HEADER};
 use crate::shutdown::{self, ShutdownHandle};
 use crate::state::AppState;
 
@@ -104,9 +104,11 @@ impl Application {
         let access_log = settings.access_log;
         let log_format = settings.log_format;
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
+        let spec = crate::openapi::document();
         let parts = Parts {
             state,
-            spec: crate::openapi::document(),
+            known: web::Data::new(KnownPaths::of(&spec)),
+            spec,
             root_aliases: settings.accounts.len() == 1,
         };
         // Every layer costs every request, even switched off: without CORS and the access
@@ -175,6 +177,7 @@ impl Application {
 struct Parts {
     state: web::Data<AppState>,
     spec: utoipa::openapi::OpenApi,
+    known: web::Data<KnownPaths>,
     root_aliases: bool,
 }
 
@@ -197,8 +200,11 @@ fn app(
     let root_aliases = parts.root_aliases;
     app.configure(|config| routes::nightscout_facade::configure_aliases(config, root_aliases))
         .app_data(parts.state.clone())
-        .service(web::redirect("/docs", "/docs/"))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", parts.spec.clone()))
+        .app_data(parts.known.clone())
+        .service(web::redirect(DOCS_PATH, format!("{DOCS_PATH}/")))
+        .service(
+            SwaggerUi::new(format!("{DOCS_PATH}/{{_:.*}}")).url(OPENAPI_PATH, parts.spec.clone()),
+        )
         .default_service(web::to(routes::fallback))
         .wrap(from_fn(middleware::guard))
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::backoff::{random_unit, LoginPolicy, RetryPolicy};
 use super::error::UpstreamError;
-use super::session::chrono_span;
+use crate::clock::chrono_span;
 use crate::clock::{Clock, Tick};
 use crate::share::ShareError;
 

@@ -10,9 +10,9 @@ use super::error::UpstreamError;
 use super::plan::{plan, ReadKind};
 use super::runner::{Context, FeedState};
 use super::schedule::{Next, Poll};
-use super::session::chrono_span;
 use super::snapshot::Snapshot;
 use super::window::{plausible, Window};
+use crate::clock::chrono_span;
 use crate::share::ShareError;
 
 /// One refresh: a Share read unless the circuit refuses it, the merge, the lag learned, and

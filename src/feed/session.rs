@@ -4,8 +4,6 @@
 //! transient faults pause upstream calls for a jittered, doubling back-off. Only the
 //! account's feed task calls it, so no client can cancel a login halfway.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -13,7 +11,7 @@ use super::backoff::{LoginPolicy, RetryPolicy};
 use super::circuit::{Circuit, CircuitState};
 use super::error::UpstreamError;
 use super::status::{LoginOutcomes, SessionPhase, StatusSnapshot};
-use crate::clock::{Clock, Tick};
+use crate::clock::{chrono_span, Clock, Tick};
 use crate::config::{AccountSettings, Login};
 use crate::domain::{AccountName, MaxCount, Minutes, Reading, Secret};
 use crate::share::{ShareClient, ShareEndpoint, ShareError};
@@ -235,8 +233,4 @@ impl AccountSession {
             consecutive_failures: self.circuit.consecutive_failures(),
         }
     }
-}
-
-pub(super) fn chrono_span(span: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(span).unwrap_or(chrono::Duration::MAX)
 }

@@ -9,11 +9,22 @@ use super::SgvEntry;
 const MG_DL_PER_MMOL_L: f64 = 18.01559;
 
 /// Units of `/pebble` (`mg/dl` and `mmol/l` are read too).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PebbleUnits {
     Mgdl,
     Mmol,
+}
+
+impl PebbleUnits {
+    /// The `units` parameter as clients send it.
+    pub fn parse(raw: &str) -> Option<PebbleUnits> {
+        match raw {
+            "mgdl" | "mg/dl" => Some(PebbleUnits::Mgdl),
+            "mmol" | "mmol/l" => Some(PebbleUnits::Mmol),
+            _ => None,
+        }
+    }
 }
 
 /// The `/pebble` document.

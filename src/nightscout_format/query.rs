@@ -2,6 +2,15 @@
 //! `find[dateString][$op]` filters.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::Required;
+use utoipa::IntoParams;
+
+/// The `find[…]` fields understood: epoch milliseconds, and ISO 8601 text.
+const FIND_FIELDS: [&str; 2] = ["date", "dateString"];
+/// The `find[field][…]` operators understood.
+const FIND_OPERATORS: [&str; 4] = ["$gt", "$gte", "$lt", "$lte"];
 
 /// Nightscout's default page size.
 pub const DEFAULT_COUNT: usize = 10;
@@ -82,14 +91,71 @@ impl EntriesQuery {
     }
 }
 
+/// Documents the parameters [`EntriesQuery::parse`] reads, from the same tables.
+impl IntoParams for EntriesQuery {
+    fn into_params(parameter_in: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let place = parameter_in().unwrap_or(ParameterIn::Query);
+        let optional = |name: String, description: String, schema: ObjectBuilder| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(place.clone())
+                .required(Required::False)
+                .description(Some(description))
+                .schema(Some(schema))
+                .build()
+        };
+        let count = optional(
+            "count".to_owned(),
+            format!(
+                "How many entries, newest first (default {DEFAULT_COUNT}; 0 means all, as in \
+                 Nightscout)."
+            ),
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .maximum(Some(MAX_COUNT as f64)),
+        );
+        let finds = FIND_FIELDS.into_iter().flat_map(|field| {
+            FIND_OPERATORS.into_iter().map(move |op| {
+                let name = format!("find[{field}][{op}]");
+                let bound = match op {
+                    "$gt" => "after",
+                    "$gte" => "at or after",
+                    "$lt" => "before",
+                    _ => "at or before",
+                };
+                if field == "date" {
+                    optional(
+                        name,
+                        format!("Only entries {bound} this epoch-millisecond time."),
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+                    )
+                } else {
+                    optional(
+                        name,
+                        format!(
+                            "Only entries {bound} this ISO 8601 time (a bare date such as \
+                             `2026-11-26` means its midnight UTC)."
+                        ),
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+                    )
+                }
+            })
+        });
+        std::iter::once(count).chain(finds).collect()
+    }
+}
+
 /// `find[date][$gt]` → (`date`, `$gt`).
 fn find_operator(key: &str) -> Option<(&str, &str)> {
     let rest = key.strip_prefix("find[")?;
     let (field, rest) = rest.split_once("][")?;
     let op = rest.strip_suffix(']')?;
-    let known_field = matches!(field, "date" | "dateString");
-    let known_op = matches!(op, "$gt" | "$gte" | "$lt" | "$lte");
-    (known_field && known_op).then_some((field, op))
+    (FIND_FIELDS.contains(&field) && FIND_OPERATORS.contains(&op)).then_some((field, op))
 }
 
 /// ISO 8601 as clients send it: a full timestamp (a space stands for a `+` that the query
@@ -159,6 +225,24 @@ mod tests {
         ] {
             let error = EntriesQuery::parse(&params(&[(key, value)])).expect_err(value);
             assert!(error.contains(key), "{error}");
+        }
+    }
+
+    #[test]
+    fn every_documented_parameter_is_read() {
+        let documented = EntriesQuery::into_params(|| Some(ParameterIn::Query));
+        assert_eq!(
+            documented.len(),
+            1 + FIND_FIELDS.len() * FIND_OPERATORS.len()
+        );
+        for param in documented {
+            let value = if param.name.contains("dateString") {
+                "2026-11-26"
+            } else {
+                "5"
+            };
+            let query = EntriesQuery::parse(&params(&[(&param.name, value)])).expect("valid");
+            assert_ne!(query, EntriesQuery::default(), "{} is not read", param.name);
         }
     }
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::caller::Caller;
-use super::query::QueryParams;
+use super::query::{FromQuery, QueryParams, TokenQuery};
 use super::responses::AccountsErrors;
 use super::SimulatedData;
 use crate::accounts::{Account, LoginKind};
@@ -156,16 +156,6 @@ impl AccountView {
     }
 }
 
-/// Parameters of `/accounts`.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documents the parameters; the handler parses them itself
-pub struct TokenParam {
-    /// An access token, for clients that cannot send `Authorization: Bearer <token>`. Prefer
-    /// the header: URLs end up in browser histories and proxy logs.
-    token: Option<String>,
-}
-
 /// The accounts the caller may read, their regions and the state of their Share sessions.
 ///
 /// Without a token: the accounts that need none. With a token: those plus the token's
@@ -173,7 +163,7 @@ pub struct TokenParam {
 #[utoipa::path(
     operation_id = "listAccounts",
     tag = "service",
-    params(TokenParam),
+    params(TokenQuery),
     security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The accounts the caller may read", body = [AccountView]),
@@ -183,7 +173,7 @@ pub struct TokenParam {
 #[get("/accounts")]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let query = QueryParams::parse(req.query_string())?;
-    let caller = Caller::of(&req, &state.accounts, &query)?;
+    let caller = Caller::of(&req, &state.accounts, &TokenQuery::from_query(&query)?)?;
     let readable: Vec<&Arc<Account>> = state
         .accounts
         .all()

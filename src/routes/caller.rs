@@ -7,13 +7,10 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::HttpRequest;
 
-use super::query::{truncate, QueryParams, Repeated};
+use super::query::{truncate, TokenQuery};
 use crate::accounts::{Account, Accounts};
 use crate::domain::{AccountName, Secret};
 use crate::error::ApiError;
-
-/// The query parameter for clients that cannot set headers (hubs, watch faces).
-pub const TOKEN_PARAM: &str = "token";
 
 /// The caller of one request.
 pub enum Caller {
@@ -29,7 +26,7 @@ impl Caller {
     pub fn of(
         req: &HttpRequest,
         accounts: &Accounts,
-        query: &QueryParams,
+        query: &TokenQuery,
     ) -> Result<Self, ApiError> {
         match presented_token(req, query)? {
             None => Ok(Caller::Anonymous),
@@ -101,18 +98,15 @@ impl Caller {
 /// must agree. An empty `?token=` counts as none (a client with an unset token setting).
 pub(super) fn presented_token(
     req: &HttpRequest,
-    query: &QueryParams,
+    query: &TokenQuery,
 ) -> Result<Option<Secret<String>>, ApiError> {
     let from_header = bearer(req)?;
-    let from_query = query
-        .single(TOKEN_PARAM)
-        .map_err(|Repeated| ApiError::QueryInvalid("token is given more than once".to_owned()))?
-        .filter(|t| !t.is_empty());
-    match (from_header, from_query) {
-        (Some(h), Some(q)) if h != q => Err(ApiError::TokenInvalid(
+    match (from_header, &query.token) {
+        (Some(h), Some(q)) if h != q.expose().as_str() => Err(ApiError::TokenInvalid(
             "the Authorization header and ?token= carry different tokens",
         )),
-        (Some(token), _) | (None, Some(token)) => Ok(Some(Secret::new(token.to_owned()))),
+        (Some(token), _) => Ok(Some(Secret::new(token.to_owned()))),
+        (None, Some(token)) => Ok(Some(token.clone())),
         (None, None) => Ok(None),
     }
 }

@@ -22,7 +22,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::accounts::{Account, Accounts};
 use crate::error::ApiError;
 use caller::Caller;
-use query::QueryParams;
+use query::{AccountQuery, FromQuery, QueryParams, TokenQuery};
 
 /// Marks a response whose data comes from the simulator; see [`SIMULATED_HEADER`].
 #[derive(Clone, Copy)]
@@ -30,20 +30,6 @@ pub struct SimulatedData;
 
 /// Header on every response about a simulated account: its readings are not real.
 pub const SIMULATED_HEADER: &str = "x-simulated-data";
-
-/// The paths this service answers with GET, for telling 405 from 404.
-pub const GET_PATHS: &[&str] = &[
-    "/readings",
-    "/readings/latest",
-    "/readings/current",
-    "/readings/stream",
-    "/accounts",
-    "/health",
-    "/ready",
-    "/metrics",
-    "/openapi.json",
-    "/docs",
-];
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -57,7 +43,6 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(ready::ready)
         .service(metrics::metrics)
         .service(nightscout_facade::entries_json)
-        .service(nightscout_facade::sgv_json)
         .service(nightscout_facade::current_json)
         .service(nightscout_facade::status_json)
         .service(nightscout_facade::pebble_summary)
@@ -75,11 +60,9 @@ pub fn resolve_account(
     accounts: &Accounts,
     query: &QueryParams,
 ) -> Result<Arc<Account>, ApiError> {
-    let caller = Caller::of(req, accounts, query)?;
-    let name = query
-        .single("account")
-        .map_err(|_| ApiError::QueryInvalid("account is given more than once".to_owned()))?;
-    let account = match (name, &caller) {
+    let caller = Caller::of(req, accounts, &TokenQuery::from_query(query)?)?;
+    let AccountQuery { account: name } = AccountQuery::from_query(query)?;
+    let account = match (name.as_deref(), &caller) {
         (Some(name), _) => accounts
             .find(name)
             .ok_or_else(|| caller.unknown_account(accounts, name))?,
@@ -106,20 +89,59 @@ pub fn resolve_account(
     Ok(Arc::clone(account))
 }
 
+/// The paths the service answers (with GET), for telling 405 from 404: the OpenAPI document's,
+/// which are made from the routes themselves, plus the document and its UI.
+pub struct KnownPaths {
+    /// Paths outside the facade.
+    native: Vec<String>,
+    /// Facade paths below `/ns/{account}`, also served at the root with a single account.
+    facade: Vec<String>,
+}
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+/// Where the Swagger UI is mounted; it answers below `/docs/`.
+pub const DOCS_PATH: &str = "/docs";
+
+impl KnownPaths {
+    pub fn of(spec: &utoipa::openapi::OpenApi) -> KnownPaths {
+        let (facade, native) = spec
+            .paths
+            .paths
+            .keys()
+            .partition::<Vec<&String>, _>(|path| {
+                path.starts_with(nightscout_facade::ACCOUNT_PREFIX)
+            });
+        let facade = facade
+            .into_iter()
+            .map(|path| path[nightscout_facade::ACCOUNT_PREFIX.len()..].to_owned())
+            .collect();
+        let native = native
+            .into_iter()
+            .cloned()
+            .chain([OPENAPI_PATH, DOCS_PATH].map(str::to_owned))
+            .collect();
+        KnownPaths { native, facade }
+    }
+
+    fn contains(&self, path: &str, single_account: bool) -> bool {
+        let facade_path = match path.strip_prefix("/ns/") {
+            Some(rest) => rest.find('/').map(|at| &rest[at..]),
+            None => single_account.then_some(path),
+        };
+        self.native.iter().any(|p| p == path)
+            || path.starts_with(&format!("{DOCS_PATH}/"))
+            || facade_path.is_some_and(|p| self.facade.iter().any(|f| f == p))
+    }
+}
+
 /// Everything no route matched: 405 on a known path, else 404, both as problem+json.
 pub async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    let path = req.path();
-    let single_account = req
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .is_some_and(|state| state.accounts.single().is_some());
-    let facade_path = match path.strip_prefix("/ns/") {
-        Some(rest) => rest.find('/').map(|at| &rest[at..]),
-        None => single_account.then_some(path),
-    };
-    let known = GET_PATHS
-        .iter()
-        .any(|p| path == *p || (*p == "/docs" && path.starts_with("/docs/")))
-        || facade_path.is_some_and(|p| nightscout_facade::PATHS.contains(&p));
+    let state = req.app_data::<actix_web::web::Data<crate::state::AppState>>();
+    let single_account = state.is_some_and(|state| state.accounts.single().is_some());
+    let known = req
+        .app_data::<actix_web::web::Data<KnownPaths>>()
+        .is_some_and(|paths| paths.contains(req.path(), single_account));
     Err(if known {
         ApiError::MethodNotAllowed { allow: "GET" }
     } else {

@@ -6,7 +6,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use utoipa::IntoParams;
 
 use super::answer::{answer, served};
-use super::query::QueryParams;
+use super::query::{AccountQuery, FromQuery, QueryParams, TokenQuery};
 use super::resolve_account;
 use super::responses::ReadingErrors;
 use crate::domain::{MaxCount, Minutes};
@@ -14,34 +14,29 @@ use crate::error::ApiError;
 use crate::render::{ReadingBody, View};
 use crate::state::AppState;
 
-/// Parameters of `/readings`.
+/// The window of `/readings`.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documents the parameters; the handler parses them itself
-pub struct ReadingsParams {
-    /// Account name; may be left out when exactly one account is configured or a token is
-    /// given (the token's account is meant).
-    account: Option<String>,
+pub struct WindowQuery {
     /// How far back to look, in minutes.
-    #[param(minimum = 1, maximum = 1440, default = 1440)]
-    minutes: Option<u16>,
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 1440, default = 1440)]
+    pub minutes: Minutes,
     /// The most readings to return.
-    #[param(minimum = 1, maximum = 288, default = 288)]
-    max_count: Option<u16>,
-    /// An access token, for clients that cannot send `Authorization: Bearer <token>`.
-    token: Option<String>,
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 288, default = 288)]
+    pub max_count: MaxCount,
 }
 
-/// Parameters of `/readings/latest` and `/readings/current`.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documents the parameters; the handler parses them itself
-pub struct AccountParam {
-    /// Account name; may be left out when exactly one account is configured or a token is
-    /// given (the token's account is meant).
-    account: Option<String>,
-    /// An access token, for clients that cannot send `Authorization: Bearer <token>`.
-    token: Option<String>,
+impl FromQuery for WindowQuery {
+    fn from_query(query: &QueryParams) -> Result<Self, ApiError> {
+        Ok(WindowQuery {
+            minutes: query
+                .parsed("minutes", Minutes::parse, ApiError::MinutesInvalid)?
+                .unwrap_or(Minutes::FULL_DAY),
+            max_count: query
+                .parsed("max_count", MaxCount::parse, ApiError::MaxCountInvalid)?
+                .unwrap_or(MaxCount::FULL_DAY),
+        })
+    }
 }
 
 /// Readings of the last `minutes`, newest first.
@@ -64,12 +59,12 @@ pub struct AccountParam {
 #[utoipa::path(
     operation_id = "listReadings",
     tag = "readings",
-    params(ReadingsParams),
+    params(AccountQuery, TokenQuery, WindowQuery),
     security(("bearer" = []), ()),
     responses(
         (status = 200, description = "Readings, newest first (may be empty)", body = [ReadingBody], headers(
-            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (waited for the feed's first read), `dexcom-share-proxy; hit; ttl=<seconds until the next reading is due>`, or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
-            ("Age" = u64, description = "Seconds since Share last answered a read"),
+            ("Cache-Status" = String),
+            ("Age" = u64),
             ("ETag" = String, description = "Strong validator of the readings and their `stale` flags"),
         )),
         (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
@@ -81,12 +76,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let query = QueryParams::parse(req.query_string())?;
     // The account first, so that even a rejected query about a simulated account is labelled.
     let account = resolve_account(&req, &state.accounts, &query)?;
-    let minutes = query
-        .parsed("minutes", Minutes::parse, ApiError::MinutesInvalid)?
-        .unwrap_or(Minutes::FULL_DAY);
-    let max_count = query
-        .parsed("max_count", MaxCount::parse, ApiError::MaxCountInvalid)?
-        .unwrap_or(MaxCount::FULL_DAY);
+    let WindowQuery { minutes, max_count } = WindowQuery::from_query(&query)?;
     let served = served(&state, &account).await?;
     let view = View::Readings { minutes, max_count };
     Ok(answer(&req, &state, &account, &served, &view))
@@ -98,17 +88,17 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 #[utoipa::path(
     operation_id = "getLatestReading",
     tag = "readings",
-    params(AccountParam),
+    params(AccountQuery, TokenQuery),
     security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The newest reading", body = ReadingBody, headers(
-            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (waited for the feed's first read), `dexcom-share-proxy; hit; ttl=<seconds until the next reading is due>`, or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
-            ("Age" = u64, description = "Seconds since Share last answered a read"),
+            ("Cache-Status" = String),
+            ("Age" = u64),
             ("ETag" = String, description = "Strong validator of the reading and its `stale` flag"),
         )),
         (status = 204, description = "No reading in the last 24 hours", headers(
-            ("Cache-Status" = String, description = "As for 200"),
-            ("Age" = u64, description = "Seconds since Share last answered a read"),
+            ("Cache-Status" = String),
+            ("Age" = u64),
         )),
         (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         ReadingErrors,
@@ -131,17 +121,17 @@ pub async fn latest(
 #[utoipa::path(
     operation_id = "getCurrentReading",
     tag = "readings",
-    params(AccountParam),
+    params(AccountQuery, TokenQuery),
     security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The current reading", body = ReadingBody, headers(
-            ("Cache-Status" = String, description = "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (waited for the feed's first read), `dexcom-share-proxy; hit; ttl=<seconds until the next reading is due>`, or `dexcom-share-proxy; hit; ttl=<negative>; fwd=stale; detail=<error code>` (Share failed; last good copy)"),
-            ("Age" = u64, description = "Seconds since Share last answered a read"),
+            ("Cache-Status" = String),
+            ("Age" = u64),
             ("ETag" = String, description = "Strong validator of the reading"),
         )),
         (status = 204, description = "No reading in the last 10 minutes", headers(
-            ("Cache-Status" = String, description = "As for 200"),
-            ("Age" = u64, description = "Seconds since Share last answered a read"),
+            ("Cache-Status" = String),
+            ("Age" = u64),
         )),
         (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         ReadingErrors,
@@ -161,4 +151,23 @@ async fn single(req: &HttpRequest, state: &AppState, view: View) -> Result<HttpR
     let account = resolve_account(req, &state.accounts, &query)?;
     let served = served(state, &account).await?;
     Ok(answer(req, state, &account, &served, &view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::query::documented::{assert_documents_what_it_parses, documented_maximum};
+    use super::*;
+
+    #[test]
+    fn the_window_documents_what_it_parses_and_its_bounds() {
+        assert_documents_what_it_parses::<WindowQuery>();
+        assert_eq!(
+            documented_maximum::<WindowQuery>("minutes"),
+            Some(f64::from(Minutes::MAX))
+        );
+        assert_eq!(
+            documented_maximum::<WindowQuery>("max_count"),
+            Some(f64::from(MaxCount::MAX))
+        );
+    }
 }

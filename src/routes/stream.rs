@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::SendTimeoutError;
 
-use super::query::QueryParams;
+use super::query::{AccountQuery, QueryParams, TokenQuery};
 use super::resolve_account;
 use super::responses::StreamErrors;
 use crate::accounts::Account;
@@ -25,18 +25,6 @@ use crate::push::events;
 use crate::push::{FeedStatus, Slot};
 use crate::shutdown::Stopping;
 use crate::state::AppState;
-
-/// Parameters of `/readings/stream`.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documents the parameters; the handler parses them itself
-pub struct StreamParams {
-    /// Account name; may be left out when exactly one account is configured or a token is
-    /// given (the token's account is meant).
-    account: Option<String>,
-    /// An access token: browsers' `EventSource` cannot send `Authorization`.
-    token: Option<String>,
-}
 
 /// Server-Sent Events (`text/event-stream`) of one account: each new reading the moment the
 /// service learns it, and the feed's state whenever it changes.
@@ -58,7 +46,7 @@ pub struct StreamParams {
 #[utoipa::path(
     operation_id = "streamReadings",
     tag = "readings",
-    params(StreamParams, ("Last-Event-ID" = Option<String>, Header, description = "The `id` of the last event received: the readings after it are replayed")),
+    params(AccountQuery, TokenQuery, ("Last-Event-ID" = Option<String>, Header, description = "The `id` of the last event received: the readings after it are replayed")),
     security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The event stream (`event: reading` with a `ReadingEvent`, `event: status` with a `FeedStatus`)", content_type = "text/event-stream", body = String),

@@ -298,9 +298,18 @@ async fn bad_facade_queries_are_400() {
             .await
             .assert_problem(400, "query_invalid");
     }
-    app.get("/ns/alice/pebble?units=furlongs")
-        .await
-        .assert_problem(400, "query_invalid");
+    // The pebble count is a `max_count`: the same digits-only rule and range as /readings.
+    for query in [
+        "units=furlongs",
+        "count=0",
+        "count=289",
+        "count=%2B5",
+        "count=1&count=2",
+    ] {
+        app.get(&format!("/ns/alice/pebble?{query}"))
+            .await
+            .assert_problem(400, "query_invalid");
+    }
     assert_eq!(app.calls(), (0, 0, 0));
 }
 

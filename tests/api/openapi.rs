@@ -33,7 +33,9 @@ async fn every_endpoint_is_documented_with_its_errors() {
         assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
     }
     let readings = &doc["paths"]["/readings"]["get"];
-    for status in ["200", "400", "404", "502", "503", "504"] {
+    for status in [
+        "200", "400", "404", "413", "414", "431", "502", "503", "504",
+    ] {
         assert!(
             readings["responses"][status].is_object(),
             "/readings {status}"
@@ -45,7 +47,7 @@ async fn every_endpoint_is_documented_with_its_errors() {
         .iter()
         .map(|p| p["name"].as_str().expect("name"))
         .collect();
-    assert_eq!(params, ["account", "minutes", "max_count", "token"]);
+    assert_eq!(params, ["account", "token", "minutes", "max_count"]);
     assert!(doc["paths"]["/readings/current"]["get"]["responses"]["204"].is_object());
 }
 
@@ -169,10 +171,69 @@ fn every_operation_has_a_unique_readable_operation_id() {
             "nightscoutListTreatments",
             "get /ns/{account}/api/v1/treatments.json",
         ),
+        (
+            "nightscoutListEntriesNoExt",
+            "get /ns/{account}/api/v1/entries",
+        ),
+        (
+            "nightscoutListSgvEntriesNoExt",
+            "get /ns/{account}/api/v1/entries/sgv",
+        ),
+        (
+            "nightscoutGetCurrentEntryNoExt",
+            "get /ns/{account}/api/v1/entries/current",
+        ),
+        (
+            "nightscoutListTreatmentsNoExt",
+            "get /ns/{account}/api/v1/treatments",
+        ),
+        (
+            "nightscoutListDeviceStatus",
+            "get /ns/{account}/api/v1/devicestatus.json",
+        ),
+        (
+            "nightscoutListDeviceStatusNoExt",
+            "get /ns/{account}/api/v1/devicestatus",
+        ),
+        (
+            "nightscoutListProfiles",
+            "get /ns/{account}/api/v1/profile.json",
+        ),
+        (
+            "nightscoutListProfilesNoExt",
+            "get /ns/{account}/api/v1/profile",
+        ),
     ];
     let expected: std::collections::BTreeMap<String, String> = expected
         .iter()
         .map(|(id, op)| ((*id).to_owned(), (*op).to_owned()))
         .collect();
     assert_eq!(ids, expected);
+}
+
+/// The document and the routes come from the same registrations: every documented path
+/// answers GET (the facade's under `/ns/alice` and, with one account, at the root too), and
+/// any other method on it is 405, not 404.
+#[actix_web::test]
+async fn every_documented_path_is_served_and_refuses_other_methods() {
+    let app = spawn_app().await;
+    let doc: serde_json::Value = serde_json::from_str(COMMITTED).expect("committed JSON");
+    let mut checked = 0;
+    for path in doc["paths"].as_object().expect("paths").keys() {
+        let mut paths = vec![path.replace("{account}", "alice")];
+        if let Some(root) = path.strip_prefix("/ns/{account}") {
+            paths.push(root.to_owned());
+        }
+        for path in paths {
+            // A stream never ends; its GET has its own tests.
+            if path != "/readings/stream" {
+                let status = app.get(&path).await.status;
+                assert!(matches!(status.as_u16(), 200 | 204), "GET {path}: {status}");
+            }
+            let response = app.request(awc::http::Method::POST, &path).await;
+            response.assert_problem(405, "method_not_allowed");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "{checked} paths");
 }

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use actix_web::{HttpMessage, HttpRequest};
 
 use super::super::caller::{echoed_name, hides_unknown_names, presented_token, Caller};
-use super::super::query::{truncate, QueryParams};
+use super::super::query::{truncate, FromQuery, QueryParams, TokenQuery};
 use super::super::SimulatedData;
+use super::params::{NsAccountPath, SecretQuery};
 use crate::accounts::{Account, Accounts};
 use crate::auth::Sha1Digest;
 use crate::domain::Secret;
@@ -54,11 +55,11 @@ pub(super) enum Named {
 /// only when no account needs a token.
 pub(super) fn named_account(req: &HttpRequest, state: &AppState) -> Result<Named, ApiError> {
     let accounts = &state.accounts;
-    match req.match_info().get("account") {
-        Some(name) => match accounts.find(name) {
+    match NsAccountPath::of(req) {
+        Some(NsAccountPath { account: name }) => match accounts.find(&name) {
             Some(account) => Ok(Named::Account(Arc::clone(account))),
-            None if hides_unknown_names(accounts) => Ok(Named::Unknown(echoed_name(name))),
-            None => Err(ApiError::AccountNotFound(truncate(name))),
+            None if hides_unknown_names(accounts) => Ok(Named::Unknown(echoed_name(&name))),
+            None => Err(ApiError::AccountNotFound(truncate(&name))),
         },
         None => accounts
             .single()
@@ -88,19 +89,18 @@ pub(super) fn ns_caller(
     if headers.next().is_some() {
         return Err(ApiError::TokenInvalid("api-secret is given more than once"));
     }
-    let from_query = query
-        .single("secret")
-        .map_err(|_| ApiError::QueryInvalid("secret is given more than once".to_owned()))?;
-    let mut presented: Vec<Presented> = [header, from_query]
+    let SecretQuery { secret } = SecretQuery::from_query(query)?;
+    let token = TokenQuery::from_query(query)?;
+    let mut presented: Vec<Presented> = [header, secret.as_deref()]
         .into_iter()
         .flatten()
         .filter(|s| !s.is_empty())
         .map(Presented::nightscout)
         .collect();
     if presented.is_empty() {
-        return Caller::of(req, accounts, query);
+        return Caller::of(req, accounts, &token);
     }
-    presented.extend(presented_token(req, query)?.map(Presented::Token));
+    presented.extend(presented_token(req, &token)?.map(Presented::Token));
 
     let digests = presented
         .iter()

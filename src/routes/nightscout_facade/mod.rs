@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::answer::{answer, served};
 use super::caller::{Caller, UnauthorizedAnswer};
-use super::query::QueryParams;
+use super::query::{FromQuery, QueryParams, TokenQuery};
 use super::SimulatedData;
 use crate::error::ApiError;
 use crate::nightscout_format::pebble::{Pebble, PebbleUnits};
@@ -18,48 +18,49 @@ use crate::push::Thresholds;
 use crate::render::View;
 use crate::state::AppState;
 
-/// Which entries a path asks for.
-#[derive(Clone, Copy)]
-enum Which {
+/// Which entries a path answers.
+#[derive(Clone, Copy, Debug)]
+pub enum EntriesScope {
     /// `entries`, `entries/sgv`: filtered by `find`, at most `count`.
     Filtered,
     /// `entries/current`: the newest entry only.
-    Current,
+    NewestOnly,
 }
 
 /// `.json` paths always answer JSON; the bare ones follow `Accept` like Nightscout (JSON only
 /// when asked for, else tab-separated text).
-#[derive(Clone, Copy)]
-enum Format {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
     Json,
     Negotiated,
 }
 
 mod aliases;
 mod credentials;
-mod docs;
+mod errors;
+mod params;
 
-pub use aliases::{configure_aliases, PATHS};
+pub use aliases::{configure_aliases, document_aliases, ACCOUNT_PREFIX};
 use credentials::{named_account, ns_account, ns_caller, Named};
-pub use docs::NightscoutUnauthorized;
-use docs::{EntriesParams, FacadeErrors, NsAccountPath};
+use errors::FacadeErrors;
+pub use errors::NightscoutUnauthorized;
+pub use params::SECRET_PARAM;
+use params::{NsAccountPath, PebbleQuery, SecretQuery};
 
 /// Sensor glucose entries, newest first (Nightscout `GET /api/v1/entries.json`).
 ///
 /// `count` defaults to 10. `find[date][$gt|$gte|$lt|$lte]` (epoch ms) and
-/// `find[dateString][…]` (ISO 8601) filter by time. Also served at
-/// `/ns/{account}/api/v1/entries` (tab-separated text unless `Accept` asks for JSON) and, with
-/// exactly one account, at the root (`/api/v1/entries.json`, …). Like `/readings`, answers
-/// carry a strong `ETag`, `Last-Modified` (when the entries last changed), `Cache-Control`,
-/// `Age` and `Cache-Status` (`fwd=stale` when Share failed and the last good copy is
-/// served); `If-None-Match` / `If-Modified-Since` answer 304 while nothing changed.
+/// `find[dateString][…]` (ISO 8601) filter by time. Like `/readings`, answers carry a strong
+/// `ETag`, `Last-Modified` (when the entries last changed), `Cache-Control`, `Age` and
+/// `Cache-Status` (`fwd=stale` when Share failed and the last good copy is served);
+/// `If-None-Match` / `If-Modified-Since` answer 304 while nothing changed.
 #[utoipa::path(
     operation_id = "nightscoutListEntries",
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
-    params(NsAccountPath, EntriesParams),
+    params(NsAccountPath, EntriesQuery, TokenQuery, SecretQuery),
     responses(
-        (status = 200, description = "Entries, newest first", body = [SgvEntry]),
+        (status = 200, description = "Entries, newest first", body = [SgvEntry], headers(("Cache-Status" = String), ("Age" = u64))),
         (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         FacadeErrors,
     )
@@ -69,27 +70,7 @@ pub async fn entries_json(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    entries_response(&req, &state, Which::Filtered, Format::Json).await
-}
-
-/// SGV entries, newest first (Nightscout `GET /api/v1/entries/sgv.json`); same as `entries.json`.
-#[utoipa::path(
-    operation_id = "nightscoutListSgvEntries",
-    tag = "nightscout",
-    security(("bearer" = []), ("api_secret" = []), ()),
-    params(NsAccountPath, EntriesParams),
-    responses(
-        (status = 200, description = "Entries, newest first", body = [SgvEntry]),
-        (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
-        FacadeErrors,
-    )
-)]
-#[get("/ns/{account}/api/v1/entries/sgv.json")]
-pub async fn sgv_json(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    entries_response(&req, &state, Which::Filtered, Format::Json).await
+    entries_response(&req, &state, EntriesScope::Filtered, Format::Json).await
 }
 
 /// An array holding the newest entry of the last 24 hours (empty when none).
@@ -97,9 +78,9 @@ pub async fn sgv_json(
     operation_id = "nightscoutGetCurrentEntry",
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
-    params(NsAccountPath),
+    params(NsAccountPath, TokenQuery, SecretQuery),
     responses(
-        (status = 200, description = "The newest entry, in an array", body = [SgvEntry]),
+        (status = 200, description = "The newest entry, in an array", body = [SgvEntry], headers(("Cache-Status" = String), ("Age" = u64))),
         (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         FacadeErrors,
     )
@@ -109,17 +90,17 @@ pub async fn current_json(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    entries_response(&req, &state, Which::Current, Format::Json).await
+    entries_response(&req, &state, EntriesScope::NewestOnly, Format::Json).await
 }
 
 async fn entries_response(
     req: &HttpRequest,
     state: &AppState,
-    which: Which,
+    scope: EntriesScope,
     format: Format,
 ) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(req.query_string())?;
-    let query = EntriesQuery::parse(params.pairs()).map_err(ApiError::QueryInvalid)?;
+    let query = EntriesQuery::from_query(&params)?;
     let account = ns_account(req, state, &params)?;
     let served = served(state, &account).await?;
     let tsv = match format {
@@ -128,7 +109,7 @@ async fn entries_response(
     };
     let view = View::Entries {
         query,
-        current: matches!(which, Which::Current),
+        current: matches!(scope, EntriesScope::NewestOnly),
         tsv,
     };
     Ok(answer(req, state, &account, &served, &view))
@@ -224,13 +205,9 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     operation_id = "nightscoutGetPebble",
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
-    params(
-        NsAccountPath,
-        ("count" = Option<u32>, Query, description = "How many readings (default 1)", minimum = 1, maximum = 288),
-        ("units" = Option<PebbleUnits>, Query, description = "`mgdl` (default) or `mmol`"),
-    ),
+    params(NsAccountPath, PebbleQuery, TokenQuery, SecretQuery),
     responses(
-        (status = 200, description = "The summary", body = Pebble),
+        (status = 200, description = "The summary", body = Pebble, headers(("Cache-Status" = String), ("Age" = u64))),
         (status = 304, description = "Not modified since the `If-None-Match` / `If-Modified-Since` given"),
         FacadeErrors,
     )
@@ -245,41 +222,23 @@ pub async fn pebble_summary(
 
 async fn pebble(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::parse(req.query_string())?;
-    let count = match params
-        .single("count")
-        .map_err(|_| ApiError::QueryInvalid("count is given more than once".into()))?
-    {
-        None => 1,
-        Some(raw) => raw
-            .parse::<usize>()
-            .ok()
-            .filter(|c| (1..=288).contains(c))
-            .ok_or_else(|| {
-                ApiError::QueryInvalid("count must be a whole number from 1 to 288".into())
-            })?,
-    };
-    let mmol = match params
-        .single("units")
-        .map_err(|_| ApiError::QueryInvalid("units is given more than once".into()))?
-    {
-        None | Some("mgdl") | Some("mg/dl") => false,
-        Some("mmol") | Some("mmol/l") => true,
-        Some(_) => return Err(ApiError::QueryInvalid("units must be mgdl or mmol".into())),
-    };
+    let PebbleQuery { count, units } = PebbleQuery::from_query(&params)?;
     let account = ns_account(&req, &state, &params)?;
     let served = served(&state, &account).await?;
-    let view = View::Pebble { count, mmol };
+    let view = View::Pebble {
+        count: count.get().into(),
+        mmol: units == PebbleUnits::Mmol,
+    };
     Ok(answer(&req, &state, &account, &served, &view))
 }
 
-/// Always `[]`: Share has no treatments, device status or profiles. Served for
-/// `treatments(.json)`, `devicestatus(.json)` and `profile(.json)`, because clients
+/// Always `[]`: Share has no treatments, device status or profiles. Served because clients
 /// (xDrip+, py-nightscout) ask for them.
 #[utoipa::path(
     operation_id = "nightscoutListTreatments",
     tag = "nightscout",
     security(("bearer" = []), ("api_secret" = []), ()),
-    params(NsAccountPath),
+    params(NsAccountPath, TokenQuery, SecretQuery),
     responses(
         (status = 200, description = "An empty array", body = [Object]),
         FacadeErrors,

@@ -1,36 +1,9 @@
-//! OpenAPI descriptions of the facade's parameters and errors.
+//! The facade's error answers, as the OpenAPI document describes them.
 
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::error::Problem;
-
-/// The `{account}` path segment (absent on root aliases).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)] // documents the parameter; handlers read it from the match info
-pub struct NsAccountPath {
-    /// Account name, as in `/accounts` (`demo` in `--demo` mode).
-    #[param(example = "demo", pattern = "^[a-z0-9_-]{1,64}$")]
-    account: String,
-}
-
-/// Query parameters of the entries endpoints.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documents the parameters; handlers parse them itself
-pub struct EntriesParams {
-    /// How many entries, newest first (default 10; 0 means all, as in Nightscout).
-    #[param(minimum = 0, maximum = 100000)]
-    count: Option<u32>,
-    /// Only entries after this epoch-millisecond time (also `$gte`, `$lt`, `$lte`).
-    #[param(rename = "find[date][$gt]")]
-    find_date_gt: Option<i64>,
-    /// Only entries at or after this ISO 8601 time (also `$gt`, `$lt`, `$lte`; a bare date
-    /// such as `2026-11-26` means its midnight UTC).
-    #[param(rename = "find[dateString][$gte]", value_type = Option<String>, format = DateTime)]
-    find_date_string_gte: Option<String>,
-}
 
 /// Nightscout's refusal, which its clients read: `{"status":401,"message":"Unauthorized",
 /// "description":"Invalid/Missing"}`.
