@@ -1,5 +1,5 @@
 //! `ApiError`: every failure a client can see, as `application/problem+json` with a stable
-//! `code`. The status table is the one `match` in [`ApiError::kind`].
+//! `code`. The status table is the one `match` in `ApiError::kind`.
 
 /// The media type of every error answer (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -111,93 +111,113 @@ pub enum ApiError {
     },
 }
 
-/// Status, stable code and title of each kind of failure.
-struct Kind(StatusCode, &'static str, &'static str);
+/// What a client sees of each kind of failure.
+struct Kind {
+    status: StatusCode,
+    /// The stable `code` of the problem document.
+    code: &'static str,
+    /// The problem's `title`.
+    title: &'static str,
+}
 
 impl ApiError {
     fn kind(&self) -> Kind {
         match self {
-            ApiError::MinutesInvalid(_) => Kind(
-                StatusCode::BAD_REQUEST,
-                "minutes_invalid",
-                "Invalid minutes",
-            ),
-            ApiError::MaxCountInvalid(_) => Kind(
-                StatusCode::BAD_REQUEST,
-                "max_count_invalid",
-                "Invalid max_count",
-            ),
-            ApiError::QueryInvalid(_) => Kind(
-                StatusCode::BAD_REQUEST,
-                "query_invalid",
-                "Unreadable query string",
-            ),
-            ApiError::AccountRequired(_) => Kind(
-                StatusCode::BAD_REQUEST,
-                "account_required",
-                "Account required",
-            ),
-            ApiError::AccountNotFound(_) => Kind(
-                StatusCode::NOT_FOUND,
-                "account_not_found",
-                "Unknown account",
-            ),
-            ApiError::TokenRequired(_) => {
-                Kind(StatusCode::UNAUTHORIZED, "token_required", "Token required")
-            }
-            ApiError::TokenInvalid(_) => {
-                Kind(StatusCode::UNAUTHORIZED, "token_invalid", "Invalid token")
-            }
-            ApiError::TokenForbidden(_) => Kind(
-                StatusCode::FORBIDDEN,
-                "token_forbidden",
-                "Token not valid for this account",
-            ),
-            ApiError::NightscoutUnauthorized(_) => Kind(
-                StatusCode::UNAUTHORIZED,
-                "nightscout_unauthorized",
-                "Unauthorized",
-            ),
-            ApiError::TooManyAuthFailures { .. } => Kind(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_auth_failures",
-                "Too many failed token attempts",
-            ),
-            ApiError::TooManyStreams { .. } => Kind(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "too_many_streams",
-                "Too many event streams",
-            ),
-            ApiError::MetricsTokenRequired => {
-                Kind(StatusCode::UNAUTHORIZED, "token_required", "Token required")
-            }
-            ApiError::MetricsForbidden => Kind(
-                StatusCode::FORBIDDEN,
-                "metrics_forbidden",
-                "Metrics not served to this client",
-            ),
-            ApiError::NotReady(_) => {
-                Kind(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
-            }
-            ApiError::NotFound => Kind(StatusCode::NOT_FOUND, "not_found", "Not found"),
-            ApiError::BodyNotAllowed => Kind(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_not_allowed",
-                "Request body not allowed",
-            ),
-            ApiError::UriTooLong { .. } => {
-                Kind(StatusCode::URI_TOO_LONG, "uri_too_long", "URL too long")
-            }
-            ApiError::HeadersTooLarge { .. } => Kind(
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                "headers_too_large",
-                "Request headers too large",
-            ),
-            ApiError::MethodNotAllowed { .. } => Kind(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed",
-            ),
+            ApiError::MinutesInvalid(_) => Kind {
+                status: StatusCode::BAD_REQUEST,
+                code: "minutes_invalid",
+                title: "Invalid minutes",
+            },
+            ApiError::MaxCountInvalid(_) => Kind {
+                status: StatusCode::BAD_REQUEST,
+                code: "max_count_invalid",
+                title: "Invalid max_count",
+            },
+            ApiError::QueryInvalid(_) => Kind {
+                status: StatusCode::BAD_REQUEST,
+                code: "query_invalid",
+                title: "Unreadable query string",
+            },
+            ApiError::AccountRequired(_) => Kind {
+                status: StatusCode::BAD_REQUEST,
+                code: "account_required",
+                title: "Account required",
+            },
+            ApiError::AccountNotFound(_) => Kind {
+                status: StatusCode::NOT_FOUND,
+                code: "account_not_found",
+                title: "Unknown account",
+            },
+            ApiError::TokenRequired(_) => Kind {
+                status: StatusCode::UNAUTHORIZED,
+                code: "token_required",
+                title: "Token required",
+            },
+            ApiError::TokenInvalid(_) => Kind {
+                status: StatusCode::UNAUTHORIZED,
+                code: "token_invalid",
+                title: "Invalid token",
+            },
+            ApiError::TokenForbidden(_) => Kind {
+                status: StatusCode::FORBIDDEN,
+                code: "token_forbidden",
+                title: "Token not valid for this account",
+            },
+            ApiError::NightscoutUnauthorized(_) => Kind {
+                status: StatusCode::UNAUTHORIZED,
+                code: "nightscout_unauthorized",
+                title: "Unauthorized",
+            },
+            ApiError::TooManyAuthFailures { .. } => Kind {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: "too_many_auth_failures",
+                title: "Too many failed token attempts",
+            },
+            ApiError::TooManyStreams { .. } => Kind {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "too_many_streams",
+                title: "Too many event streams",
+            },
+            ApiError::MetricsTokenRequired => Kind {
+                status: StatusCode::UNAUTHORIZED,
+                code: "token_required",
+                title: "Token required",
+            },
+            ApiError::MetricsForbidden => Kind {
+                status: StatusCode::FORBIDDEN,
+                code: "metrics_forbidden",
+                title: "Metrics not served to this client",
+            },
+            ApiError::NotReady(_) => Kind {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "not_ready",
+                title: "Not ready",
+            },
+            ApiError::NotFound => Kind {
+                status: StatusCode::NOT_FOUND,
+                code: "not_found",
+                title: "Not found",
+            },
+            ApiError::BodyNotAllowed => Kind {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "body_not_allowed",
+                title: "Request body not allowed",
+            },
+            ApiError::UriTooLong { .. } => Kind {
+                status: StatusCode::URI_TOO_LONG,
+                code: "uri_too_long",
+                title: "URL too long",
+            },
+            ApiError::HeadersTooLarge { .. } => Kind {
+                status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                code: "headers_too_large",
+                title: "Request headers too large",
+            },
+            ApiError::MethodNotAllowed { .. } => Kind {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                code: "method_not_allowed",
+                title: "Method not allowed",
+            },
             ApiError::Upstream { error, .. } => upstream_kind(error),
         }
     }
@@ -224,11 +244,15 @@ impl ApiError {
 
     /// The stable code, also shown as `last_error.code` in `/accounts`.
     pub fn code(&self) -> &'static str {
-        self.kind().1
+        self.kind().code
     }
 
     pub fn problem(&self) -> Problem {
-        let Kind(status, code, title) = self.kind();
+        let Kind {
+            status,
+            code,
+            title,
+        } = self.kind();
         Problem {
             problem_type: format!("urn:dexcom-share-proxy:problem:{code}"),
             title: title.to_owned(),
@@ -242,52 +266,52 @@ impl ApiError {
 /// The stable code of an upstream failure (`upstream_unavailable`, `upstream_auth_failed`…),
 /// as `ApiError::Upstream` answers it, for push subscribers that have no request.
 pub fn upstream_code(error: &UpstreamError) -> &'static str {
-    upstream_kind(error).1
+    upstream_kind(error).code
 }
 
 fn upstream_kind(error: &UpstreamError) -> Kind {
     let Some(cause) = error.cause() else {
-        return Kind(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "upstream_unavailable",
-            "Dexcom Share session unavailable",
-        );
+        return Kind {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "upstream_unavailable",
+            title: "Dexcom Share session unavailable",
+        };
     };
     match cause {
-        ShareError::CredentialsRejected { .. } => Kind(
-            StatusCode::BAD_GATEWAY,
-            "upstream_auth_failed",
-            "Dexcom Share rejected the credentials",
-        ),
-        ShareError::Locked { .. } => Kind(
-            StatusCode::BAD_GATEWAY,
-            "upstream_locked",
-            "Dexcom Share locked the account",
-        ),
-        ShareError::Timeout { .. } => Kind(
-            StatusCode::GATEWAY_TIMEOUT,
-            "upstream_timeout",
-            "Dexcom Share did not answer in time",
-        ),
-        ShareError::Transport(_) => Kind(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "upstream_unavailable",
-            "Dexcom Share is unreachable",
-        ),
-        ShareError::Status { status, .. } if *status >= 500 || *status == 429 => Kind(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "upstream_unavailable",
-            "Dexcom Share is unavailable",
-        ),
+        ShareError::CredentialsRejected { .. } => Kind {
+            status: StatusCode::BAD_GATEWAY,
+            code: "upstream_auth_failed",
+            title: "Dexcom Share rejected the credentials",
+        },
+        ShareError::Locked { .. } => Kind {
+            status: StatusCode::BAD_GATEWAY,
+            code: "upstream_locked",
+            title: "Dexcom Share locked the account",
+        },
+        ShareError::Timeout { .. } => Kind {
+            status: StatusCode::GATEWAY_TIMEOUT,
+            code: "upstream_timeout",
+            title: "Dexcom Share did not answer in time",
+        },
+        ShareError::Transport(_) => Kind {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "upstream_unavailable",
+            title: "Dexcom Share is unreachable",
+        },
+        ShareError::Status { status, .. } if *status >= 500 || *status == 429 => Kind {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "upstream_unavailable",
+            title: "Dexcom Share is unavailable",
+        },
         ShareError::SessionExpired { .. }
         | ShareError::SessionRejectedAfterLogin { .. }
         | ShareError::Fault { .. }
         | ShareError::Status { .. }
-        | ShareError::Decode(_) => Kind(
-            StatusCode::BAD_GATEWAY,
-            "upstream_bad_response",
-            "Unexpected answer from Dexcom Share",
-        ),
+        | ShareError::Decode(_) => Kind {
+            status: StatusCode::BAD_GATEWAY,
+            code: "upstream_bad_response",
+            title: "Unexpected answer from Dexcom Share",
+        },
     }
 }
 
@@ -325,7 +349,7 @@ fn upstream_detail(account: &AccountName, error: &UpstreamError) -> String {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.kind().0
+        self.kind().status
     }
 
     fn error_response(&self) -> HttpResponse {

@@ -199,7 +199,7 @@ fn has_body(req: &ServiceRequest) -> bool {
 
 /// The access log: one line per request, with `token` values in the query replaced by
 /// `<redacted>` (the built-in `%r` would log them). For JSON logs the line is the request's
-/// fields, which the JSON format turns into keys (see [`crate::logging::access`]).
+/// fields, which the JSON format turns into keys (see [`crate::logging::access_log`]).
 pub fn access_log(format: LogFormat) -> Logger {
     match format {
         LogFormat::Text => {

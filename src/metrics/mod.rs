@@ -8,7 +8,7 @@
 //! - [`collector`]: what the feeds' published snapshots say (logins, circuit, newest reading,
 //!   and, only when switched on, glucose), read at scrape time, so the feeds carry no
 //!   instrumentation for them;
-//! - [`access`]: who may scrape.
+//! - [`scrape_access`]: who may scrape.
 //!
 //! Every label value comes from a fixed set or from the configured accounts, never from a
 //! request or from Share's text, so no client and no upstream can grow the series count.

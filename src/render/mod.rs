@@ -187,8 +187,8 @@ pub fn render(account: &str, window: &Window, view: &View, at: DateTime<Utc>) ->
         View::Readings { minutes, max_count } => {
             native::readings(account, window, at, *minutes, *max_count)
         }
-        View::Latest => native::one(account, window, at, false),
-        View::Current => native::one(account, window, at, true),
+        View::Latest => native::single_reading(account, window, at, false),
+        View::Current => native::single_reading(account, window, at, true),
         View::Entries {
             query,
             current,

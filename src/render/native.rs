@@ -96,7 +96,7 @@ pub fn readings(
 }
 
 /// `/readings/latest`, or `/readings/current` when `current`: one reading, or none (204).
-pub fn one(account: &str, window: &Window, at: DateTime<Utc>, current: bool) -> Draft {
+pub fn single_reading(account: &str, window: &Window, at: DateTime<Utc>, current: bool) -> Draft {
     let kind = if current { "current" } else { "latest" };
     let mut fingerprint = Fingerprint::new(kind, account);
     let mut changes = Changes::default();

@@ -35,7 +35,7 @@ pub struct Served {
 
 /// The account's snapshot, marking the account watched. A failure with no usable window (one
 /// Share answered within the last day) is the API error.
-pub async fn served(state: &AppState, account: &Account) -> Result<Served, ApiError> {
+pub async fn snapshot_to_serve(state: &AppState, account: &Account) -> Result<Served, ApiError> {
     let upstream = |error| ApiError::Upstream {
         account: account.name.clone(),
         error,

@@ -1,5 +1,5 @@
 //! `/metrics`: the service's Prometheus metrics, for loopback clients and holders of a
-//! metrics token (see [`crate::metrics::access`]).
+//! metrics token (see [`crate::metrics::scrape_access`]).
 
 use actix_web::http::header::{CacheControl, CacheDirective};
 use actix_web::{get, web, HttpRequest, HttpResponse};

@@ -5,7 +5,7 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use utoipa::IntoParams;
 
-use super::answer::{answer, served};
+use super::answer::{answer, snapshot_to_serve};
 use super::query::{AccountQuery, FromQuery, QueryParams, TokenQuery};
 use super::resolve_account;
 use super::responses::ReadingErrors;
@@ -77,7 +77,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     // The account first, so that even a rejected query about a simulated account is labelled.
     let account = resolve_account(&req, &state.accounts, &query)?;
     let WindowQuery { minutes, max_count } = WindowQuery::from_query(&query)?;
-    let served = served(&state, &account).await?;
+    let served = snapshot_to_serve(&state, &account).await?;
     let view = View::Readings { minutes, max_count };
     Ok(answer(&req, &state, &account, &served, &view))
 }
@@ -149,7 +149,7 @@ pub async fn current(
 async fn single(req: &HttpRequest, state: &AppState, view: View) -> Result<HttpResponse, ApiError> {
     let query = QueryParams::parse(req.query_string())?;
     let account = resolve_account(req, &state.accounts, &query)?;
-    let served = served(state, &account).await?;
+    let served = snapshot_to_serve(state, &account).await?;
     Ok(answer(req, state, &account, &served, &view))
 }
 

@@ -1,20 +1,5 @@
-//! HTTP control surface under `/simulator/` (outside the Share path).
-//!
-//! | method + path | body | answer |
-//! |---|---|---|
-//! | `GET /simulator/calls` | – | 200 `{"authenticate":n,"login_by_id":n,"read":n}` |
-//! | `GET /simulator/sessions` | – | 200 `{"issued":["<uuid>",…]}`: every session ID issued |
-//! | `GET /simulator/reads` | – | 200 `{"reads":[{"at_ms":n,"minutes":n,"max_count":n,"records":n,"bytes":n},…],"read_bytes":n}`: the reads answered with readings, oldest first (the newest 10 000), and the body bytes of all of them |
-//! | `GET /simulator/newest-visible?account=i` | – | 200 `{"time_ms":n,"visible_at_ms":n}`: the newest reading a read of account `i` (config order, default 0) sees now and when it was uploaded; 404 `{"error":"…"}` for no such account (or nothing visible) |
-//! | `POST /simulator/reset` | – | 204 (counters, faults, sessions, lockouts, signal loss, hidden ranges, read log) |
-//! | `POST /simulator/expire-sessions` | – | 204 |
-//! | `POST /simulator/faults` | a [`Fault`] | 204, or 400 `{"error":"…"}` |
-//! | `DELETE /simulator/faults` | – | 204 |
-//! | `PUT /simulator/signal-loss` | `{"minutes":n}` | 204, or 400 `{"error":"…"}` |
-//! | `PUT /simulator/hidden` | `{"from_ms":n,"to_ms":n}` | 204 (hides readings with `from_ms <= time < to_ms` until cleared; ranges add up), or 400 `{"error":"…"}` (bad body, `from_ms >= to_ms`) |
-//! | `DELETE /simulator/hidden` | – | 204 (shows every hidden reading again) |
-//!
-//! Other methods on these paths answer 405 with `Allow`.
+//! HTTP control surface under `/simulator/` (outside the Share path); its paths are listed in
+//! the [module documentation](super).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

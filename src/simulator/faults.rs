@@ -203,11 +203,13 @@ impl FaultQueue {
     }
 
     /// Number of queued faults.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.active.len()
     }
 
     /// Whether no fault is queued.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.active.is_empty()
     }

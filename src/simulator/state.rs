@@ -95,11 +95,6 @@ impl SimState {
         &self.config.accounts[index]
     }
 
-    /// The trace of the account at an index.
-    pub fn trace(&self, index: usize) -> &Trace {
-        &self.traces[index]
-    }
-
     /// Index of the account with this username (case-insensitive).
     pub fn find_by_name(&self, name: &str) -> Option<usize> {
         self.config

@@ -176,6 +176,7 @@ impl Trace {
 
     /// Readings newest first with `oldest_exclusive_ms < time <= newest_ms`,
     /// at most `max_count` of them.
+    #[cfg(test)]
     pub fn readings(
         &self,
         newest_ms: i64,

@@ -7,7 +7,7 @@ use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::SecondsFormat;
 use serde_json::json;
 
-use super::answer::{answer, served};
+use super::answer::{answer, snapshot_to_serve};
 use super::caller::{Caller, UnauthorizedAnswer};
 use super::query::{FromQuery, QueryParams, TokenQuery};
 use super::SimulatedData;
@@ -102,7 +102,7 @@ async fn entries_response(
     let params = QueryParams::parse(req.query_string())?;
     let query = EntriesQuery::from_query(&params)?;
     let account = ns_account(req, state, &params)?;
-    let served = served(state, &account).await?;
+    let served = snapshot_to_serve(state, &account).await?;
     let tsv = match format {
         Format::Json => false,
         Format::Negotiated => !accepts_json(req),
@@ -224,7 +224,7 @@ async fn pebble(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     let params = QueryParams::parse(req.query_string())?;
     let PebbleQuery { count, units } = PebbleQuery::from_query(&params)?;
     let account = ns_account(&req, &state, &params)?;
-    let served = served(&state, &account).await?;
+    let served = snapshot_to_serve(&state, &account).await?;
     let view = View::Pebble {
         count: count.get().into(),
         mmol: units == PebbleUnits::Mmol,
