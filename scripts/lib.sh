@@ -1,5 +1,9 @@
-# Sourced by the scripts beside it: start the Share simulator and the proxy on free loopback
-# ports, find their URLs in their output, and stop everything on exit.
+# shellcheck shell=bash
+# Sourced by the scripts beside it: write the proxy's and the simulator's configs, start the
+# Share simulator and the proxy on free loopback ports, find their URLs in their output, and
+# stop everything on exit.
+# The variables set here (SIM_URL, PROXY_URL, WRK_RPS…) are for the scripts that source it:
+# shellcheck disable=SC2034
 
 LIB_PIDS=()
 
