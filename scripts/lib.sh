@@ -26,6 +26,65 @@ lib_wait_for() {
   return 1
 }
 
+# The Share user of the stock simulator, which `share-simulator` without --config serves and
+# `dexcom-share-proxy --demo` logs in as (src/simulator/config.rs). A proxy account that needs
+# no Share account of its own logs in as it:
+#   lib_write_config FILE --account name=alice "${LIB_DEMO_LOGIN[@]}" base_url="$SIM_URL"
+LIB_DEMO_LOGIN=(username=demo@example.com password=demo-password)
+
+# lib_write_config FILE ITEM...: the one writer of the proxy's and the simulator's TOML
+# configs. Both refuse unknown keys, so a misspelt ITEM stops start-up with its name. FILE
+# gets mode 600, as the proxy asks of a file holding passwords and tokens. ITEMs, in order:
+#   KEY=VALUE   a setting; a dotted KEY is a section's, e.g. auth.failure_delay_max_ms=0
+#   --account   starts an [[accounts]] table: the KEY=VALUEs after it are the account's
+#   token=T     in a proxy account, one of its `tokens`; repeat it for more
+# A VALUE is written bare when it is an integer or true/false, as a string otherwise;
+# name, username, account_id, password and base_url are strings whatever they hold.
+lib_write_config() {
+  local file=$1 item key value lines=() tokens=()
+  shift
+  for item in "$@"; do
+    if [ "$item" = --account ]; then
+      _lib_config_tokens
+      lines+=("" "[[accounts]]")
+      continue
+    fi
+    key=${item%%=*}
+    value=${item#*=}
+    if [[ $item != *=* || ! $key =~ ^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$ ]]; then
+      echo "lib_write_config: not --account nor KEY=VALUE: $item" >&2
+      return 1
+    fi
+    if [[ $value == *[[:cntrl:]]* ]]; then
+      echo "lib_write_config: a control character in the value of $key" >&2
+      return 1
+    fi
+    case $key in
+      token) tokens+=("$(_lib_toml_string "$value")"); continue ;;
+      name | username | account_id | password | base_url) value="$(_lib_toml_string "$value")" ;;
+      *) [[ $value =~ ^-?[0-9]+$ || $value == true || $value == false ]] ||
+           value="$(_lib_toml_string "$value")" ;;
+    esac
+    lines+=("$key = $value")
+  done
+  _lib_config_tokens
+  (umask 077 && printf '%s\n' "${lines[@]}" >"$file")
+}
+
+# The account's collected token=T items as its `tokens` line (lib_write_config's locals).
+_lib_config_tokens() {
+  [ "${#tokens[@]}" -eq 0 ] && return 0
+  local IFS=,
+  lines+=("tokens = [${tokens[*]}]")
+  tokens=()
+}
+
+# _lib_toml_string S: S as a TOML basic string.
+_lib_toml_string() {
+  local s=${1//\\/\\\\}
+  printf '"%s"' "${s//\"/\\\"}"
+}
+
 # lib_start_simulator BIN DIR [CONFIG]: sets SIM_URL (the Share base URL) and SIM_CONTROL.
 lib_start_simulator() {
   local bin=$1 dir=$2 config=${3:-}
