@@ -97,17 +97,19 @@ lib_start_simulator() {
   SIM_CONTROL="${SIM_URL%/ShareWebServices/Services/}/simulator"
 }
 
-# lib_start_proxy BIN DIR CONFIG: sets PROXY_URL and PROXY_PID. Honours RUST_LOG, but keeps
-# this crate's info lines, which announce the address; with RUST_LOG unset the proxy runs with
-# its default logging (info, access log included), as in production.
+# lib_start_proxy BIN DIR CONFIG [ARG...]: sets PROXY_URL and PROXY_PID. ARGs go to the proxy
+# too (e.g. --demo). Honours RUST_LOG, but keeps this crate's info lines, which announce the
+# address; with RUST_LOG unset the proxy runs with its default logging (info, access log
+# included), as in production.
 lib_start_proxy() {
   local bin=$1 dir=$2 config=$3
+  shift 3
+  local args=(--config "$config" --listen 127.0.0.1:0 "$@")
   if [ -n "${RUST_LOG:-}" ]; then
-    RUST_LOG="$RUST_LOG,dexcom_share_proxy=info" "$bin" --config "$config" --listen 127.0.0.1:0 \
+    RUST_LOG="$RUST_LOG,dexcom_share_proxy=info" "$bin" "${args[@]}" \
       >"$dir/proxy.out" 2>"$dir/proxy.err" &
   else
-    env -u RUST_LOG "$bin" --config "$config" --listen 127.0.0.1:0 \
-      >"$dir/proxy.out" 2>"$dir/proxy.err" &
+    env -u RUST_LOG "$bin" "${args[@]}" >"$dir/proxy.out" 2>"$dir/proxy.err" &
   fi
   PROXY_PID=$!
   LIB_PIDS+=("$PROXY_PID")
