@@ -46,7 +46,8 @@ lib_write_config() {
   for item in "$@"; do
     if [ "$item" = --account ]; then
       _lib_config_tokens
-      lines+=("" "[[accounts]]")
+      [ "${#lines[@]}" -eq 0 ] || lines+=("")
+      lines+=("[[accounts]]")
       continue
     fi
     key=${item%%=*}
