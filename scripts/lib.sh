@@ -1,5 +1,9 @@
-# Sourced by the scripts beside it: start the Share simulator and the proxy on free loopback
-# ports, find their URLs in their output, and stop everything on exit.
+# shellcheck shell=bash
+# Sourced by the scripts beside it: write the proxy's and the simulator's configs, start the
+# Share simulator and the proxy on free loopback ports, find their URLs in their output, and
+# stop everything on exit.
+# The variables set here (SIM_URL, PROXY_URL, WRK_RPS…) are for the scripts that source it:
+# shellcheck disable=SC2034
 
 LIB_PIDS=()
 
@@ -22,6 +26,66 @@ lib_wait_for() {
   return 1
 }
 
+# The Share user of the stock simulator, which `share-simulator` without --config serves and
+# `dexcom-share-proxy --demo` logs in as (src/simulator/config.rs). A proxy account that needs
+# no Share account of its own logs in as it:
+#   lib_write_config FILE --account name=alice "${LIB_DEMO_LOGIN[@]}" base_url="$SIM_URL"
+LIB_DEMO_LOGIN=(username=demo@example.com password=demo-password)
+
+# lib_write_config FILE ITEM...: the one writer of the proxy's and the simulator's TOML
+# configs. Both refuse unknown keys, so a misspelt ITEM stops start-up with its name. FILE
+# gets mode 600, as the proxy asks of a file holding passwords and tokens. ITEMs, in order:
+#   KEY=VALUE   a setting; a dotted KEY is a section's, e.g. auth.failure_delay_max_ms=0
+#   --account   starts an [[accounts]] table: the KEY=VALUEs after it are the account's
+#   token=T     in a proxy account, one of its `tokens`; repeat it for more
+# A VALUE is written bare when it is an integer or true/false, as a string otherwise;
+# name, username, account_id, password and base_url are strings whatever they hold.
+lib_write_config() {
+  local file=$1 item key value lines=() tokens=()
+  shift
+  for item in "$@"; do
+    if [ "$item" = --account ]; then
+      _lib_config_tokens
+      [ "${#lines[@]}" -eq 0 ] || lines+=("")
+      lines+=("[[accounts]]")
+      continue
+    fi
+    key=${item%%=*}
+    value=${item#*=}
+    if [[ $item != *=* || ! $key =~ ^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$ ]]; then
+      echo "lib_write_config: not --account nor KEY=VALUE: $item" >&2
+      return 1
+    fi
+    if [[ $value == *[[:cntrl:]]* ]]; then
+      echo "lib_write_config: a control character in the value of $key" >&2
+      return 1
+    fi
+    case $key in
+      token) tokens+=("$(_lib_toml_string "$value")"); continue ;;
+      name | username | account_id | password | base_url) value="$(_lib_toml_string "$value")" ;;
+      *) [[ $value =~ ^-?[0-9]+$ || $value == true || $value == false ]] ||
+           value="$(_lib_toml_string "$value")" ;;
+    esac
+    lines+=("$key = $value")
+  done
+  _lib_config_tokens
+  (umask 077 && printf '%s\n' "${lines[@]}" >"$file")
+}
+
+# The account's collected token=T items as its `tokens` line (lib_write_config's locals).
+_lib_config_tokens() {
+  [ "${#tokens[@]}" -eq 0 ] && return 0
+  local IFS=,
+  lines+=("tokens = [${tokens[*]}]")
+  tokens=()
+}
+
+# _lib_toml_string S: S as a TOML basic string.
+_lib_toml_string() {
+  local s=${1//\\/\\\\}
+  printf '"%s"' "${s//\"/\\\"}"
+}
+
 # lib_start_simulator BIN DIR [CONFIG]: sets SIM_URL (the Share base URL) and SIM_CONTROL.
 lib_start_simulator() {
   local bin=$1 dir=$2 config=${3:-}
@@ -34,17 +98,19 @@ lib_start_simulator() {
   SIM_CONTROL="${SIM_URL%/ShareWebServices/Services/}/simulator"
 }
 
-# lib_start_proxy BIN DIR CONFIG: sets PROXY_URL and PROXY_PID. Honours RUST_LOG, but keeps
-# this crate's info lines, which announce the address; with RUST_LOG unset the proxy runs with
-# its default logging (info, access log included), as in production.
+# lib_start_proxy BIN DIR CONFIG [ARG...]: sets PROXY_URL and PROXY_PID. ARGs go to the proxy
+# too (e.g. --demo). Honours RUST_LOG, but keeps this crate's info lines, which announce the
+# address; with RUST_LOG unset the proxy runs with its default logging (info, access log
+# included), as in production.
 lib_start_proxy() {
   local bin=$1 dir=$2 config=$3
+  shift 3
+  local args=(--config "$config" --listen 127.0.0.1:0 "$@")
   if [ -n "${RUST_LOG:-}" ]; then
-    RUST_LOG="$RUST_LOG,dexcom_share_proxy=info" "$bin" --config "$config" --listen 127.0.0.1:0 \
+    RUST_LOG="$RUST_LOG,dexcom_share_proxy=info" "$bin" "${args[@]}" \
       >"$dir/proxy.out" 2>"$dir/proxy.err" &
   else
-    env -u RUST_LOG "$bin" --config "$config" --listen 127.0.0.1:0 \
-      >"$dir/proxy.out" 2>"$dir/proxy.err" &
+    env -u RUST_LOG "$bin" "${args[@]}" >"$dir/proxy.out" 2>"$dir/proxy.err" &
   fi
   PROXY_PID=$!
   LIB_PIDS+=("$PROXY_PID")

@@ -14,14 +14,9 @@ trap 'lib_stop_all; rm -rf "$work"' EXIT
 
 cargo build --quiet --bin dexcom-share-proxy --bin share-simulator
 lib_start_simulator "$target/debug/share-simulator" "$work"
-cat >"$work/proxy.toml" <<TOML
-[[accounts]]
-name = "alice"
-username = "demo@example.com"
-password = "demo-password"
-base_url = "$SIM_URL"
-tokens = ["$NS_TOKEN"]
-TOML
+# A token-protected account: the tests check that a missing or wrong api-secret is refused.
+lib_write_config "$work/proxy.toml" \
+  --account name=alice "${LIB_DEMO_LOGIN[@]}" base_url="$SIM_URL" token="$NS_TOKEN"
 lib_start_proxy "$target/debug/dexcom-share-proxy" "$work" "$work/proxy.toml"
 export NS_URL="$PROXY_URL/ns/alice"
 export NS_ROOT_URL="$PROXY_URL"

@@ -35,23 +35,12 @@ request = urllib.request.Request(sys.argv[1], data=b'{"minutes": 30}', method="P
 assert urllib.request.urlopen(request).status == 204
 PY
 
+# Each account has its own token: the check reads `lost` with demo's token and expects a 403.
 export PROXY_TOKEN="openapi-client-demo-token-3c81"
 export LOST_TOKEN="openapi-client-lost-token-9e02"
-cat >"$work/proxy.toml" <<TOML
-[[accounts]]
-name = "demo"
-username = "demo@example.com"
-password = "demo-password"
-base_url = "$demo_url"
-tokens = ["$PROXY_TOKEN"]
-
-[[accounts]]
-name = "lost"
-username = "demo@example.com"
-password = "demo-password"
-base_url = "$lost_url"
-tokens = ["$LOST_TOKEN"]
-TOML
+lib_write_config "$work/proxy.toml" \
+  --account name=demo "${LIB_DEMO_LOGIN[@]}" base_url="$demo_url" token="$PROXY_TOKEN" \
+  --account name=lost "${LIB_DEMO_LOGIN[@]}" base_url="$lost_url" token="$LOST_TOKEN"
 lib_start_proxy "$bin/dexcom-share-proxy" "$work" "$work/proxy.toml"
 export PROXY_URL
 echo "openapi-client-check: proxy at $PROXY_URL"

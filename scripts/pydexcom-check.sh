@@ -28,30 +28,19 @@ export SHARE_SIMULATOR_LEGACY_ACCOUNT_ID="9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
 export SHARE_SIMULATOR_LEGACY_PASSWORD="legacy-password"
 export SHARE_SIMULATOR_LOCKOUT_AFTER_FAILURES="3"
 
-cat >"$work/simulator.toml" <<TOML
-session_lifetime_minutes = 1440
-lockout_after_failures = $SHARE_SIMULATOR_LOCKOUT_AFTER_FAILURES
-lockout_minutes = 15
-
-[[accounts]]
-username = "$SHARE_SIMULATOR_USERNAME"
-account_id = "$SHARE_SIMULATOR_ACCOUNT_ID"
-password = "$SHARE_SIMULATOR_PASSWORD"
-utc_offset_minutes = $SHARE_SIMULATOR_UTC_OFFSET_MINUTES
-
-[[accounts]]
-username = "$SHARE_SIMULATOR_LOCKED_USERNAME"
-account_id = "2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901"
-password = "$SHARE_SIMULATOR_LOCKED_PASSWORD"
-utc_offset_minutes = -240
-
-[[accounts]]
-username = "legacy@example.com"
-account_id = "$SHARE_SIMULATOR_LEGACY_ACCOUNT_ID"
-password = "$SHARE_SIMULATOR_LEGACY_PASSWORD"
-utc_offset_minutes = -240
-legacy_format = true
-TOML
+# Three Share accounts: one for the happy paths (a non-whole-hour UTC offset), one for the
+# tests to lock out, and one answering in the legacy format.
+lib_write_config "$work/simulator.toml" \
+  session_lifetime_minutes=1440 \
+  lockout_after_failures="$SHARE_SIMULATOR_LOCKOUT_AFTER_FAILURES" \
+  lockout_minutes=15 \
+  --account username="$SHARE_SIMULATOR_USERNAME" account_id="$SHARE_SIMULATOR_ACCOUNT_ID" \
+    password="$SHARE_SIMULATOR_PASSWORD" utc_offset_minutes="$SHARE_SIMULATOR_UTC_OFFSET_MINUTES" \
+  --account username="$SHARE_SIMULATOR_LOCKED_USERNAME" \
+    account_id=2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901 \
+    password="$SHARE_SIMULATOR_LOCKED_PASSWORD" utc_offset_minutes=-240 \
+  --account username=legacy@example.com account_id="$SHARE_SIMULATOR_LEGACY_ACCOUNT_ID" \
+    password="$SHARE_SIMULATOR_LEGACY_PASSWORD" utc_offset_minutes=-240 legacy_format=true
 
 lib_start_simulator "$bin" "$work" "$work/simulator.toml"
 url="$SIM_URL"

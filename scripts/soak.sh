@@ -17,43 +17,26 @@ echo "soak: logs and samples in $work"
 
 cargo build --quiet --release --bin dexcom-share-proxy --bin share-simulator
 
-cat >"$work/sim.toml" <<TOML
-[[accounts]]
-username = "alice@example.com"
-account_id = "0b7c4f8e-2a1d-4c3b-9e5f-6a7b8c9d0e1f"
-password = "alice-soak-password"
-utc_offset_minutes = -240
-[[accounts]]
-username = "bob"
-account_id = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b"
-password = "bob-soak-password"
-utc_offset_minutes = 60
-TOML
+# Two Share accounts, in two time zones: alice logs in by username, bob by account id (the
+# faults include a stalled login by id).
+lib_write_config "$work/sim.toml" \
+  --account username=alice@example.com account_id=0b7c4f8e-2a1d-4c3b-9e5f-6a7b8c9d0e1f \
+    password=alice-soak-password utc_offset_minutes=-240 \
+  --account username=bob account_id=7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b \
+    password=bob-soak-password utc_offset_minutes=60
 lib_start_simulator "$target/release/share-simulator" "$work" "$work/sim.toml"
 control="$SIM_CONTROL"
 
 # Short back-off cap, so that recoveries happen many times within the run. The feeds expect a
 # reading every minute (the simulator makes one every 5), so they retry often and meet the
 # injected faults many times.
-cat >"$work/proxy.toml" <<TOML
-[feed]
-interval_seconds = 60
-retry_every_seconds = 2
-slow_poll_seconds = 30
-[upstream]
-timeout_seconds = 2
-retry_max_seconds = 30
-[[accounts]]
-name = "alice"
-username = "alice@example.com"
-password = "alice-soak-password"
-base_url = "$SIM_URL"
-[[accounts]]
-name = "bob"
-account_id = "7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b"
-password = "bob-soak-password"
-base_url = "$SIM_URL"
-TOML
+lib_write_config "$work/proxy.toml" \
+  feed.interval_seconds=60 feed.retry_every_seconds=2 feed.slow_poll_seconds=30 \
+  upstream.timeout_seconds=2 upstream.retry_max_seconds=30 \
+  --account name=alice username=alice@example.com password=alice-soak-password \
+    base_url="$SIM_URL" \
+  --account name=bob account_id=7f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b password=bob-soak-password \
+    base_url="$SIM_URL"
 RUST_LOG=warn lib_start_proxy "$target/release/dexcom-share-proxy" "$work" "$work/proxy.toml"
 proxy="$PROXY_URL"
 proxy_pid="$PROXY_PID"

@@ -17,35 +17,15 @@ trap 'lib_stop_all; rm -rf "$work"' EXIT
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --quiet --bin dexcom-share-proxy --bin share-simulator
 
-# Two Share accounts in the simulator, one per proxy account.
-cat >"$work/sim.toml" <<TOML
-[[accounts]]
-username = "demo@example.com"
-account_id = "5b1e3c55-7d2a-4f0e-9a61-2c4f8d9e0a17"
-password = "demo-password"
-[[accounts]]
-username = "alice@example.com"
-account_id = "0c6f2a4e-3b1d-4e8a-9f57-6d2b8c1a0e93"
-password = "alice-password"
-TOML
-lib_start_simulator "$target/debug/share-simulator" "$work" "$work/sim.toml"
+lib_start_simulator "$target/debug/share-simulator" "$work"
 
-# "demo" has no tokens (readable anonymously, as the proxy listens on loopback); "alice" needs
-# a token. A fresh random one each run: 48 hex characters pass the strength rule.
+# Two proxy accounts, both logging in as the stock simulator's Share user: "demo" has no
+# tokens (readable anonymously, as the proxy listens on loopback); "alice" needs a token. A
+# fresh random one each run: 48 hex characters pass the strength rule.
 token="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
-cat >"$work/proxy.toml" <<TOML
-[[accounts]]
-name = "demo"
-username = "demo@example.com"
-password = "demo-password"
-base_url = "$SIM_URL"
-[[accounts]]
-name = "alice"
-username = "alice@example.com"
-password = "alice-password"
-base_url = "$SIM_URL"
-tokens = ["$token"]
-TOML
+lib_write_config "$work/proxy.toml" \
+  --account name=demo "${LIB_DEMO_LOGIN[@]}" base_url="$SIM_URL" \
+  --account name=alice "${LIB_DEMO_LOGIN[@]}" base_url="$SIM_URL" token="$token"
 lib_start_proxy "$target/debug/dexcom-share-proxy" "$work" "$work/proxy.toml"
 echo "swagger-ui-check.sh: proxy at $PROXY_URL, simulator at $SIM_URL"
 
