@@ -9,7 +9,8 @@ use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
 use crate::helpers::{
-    alice_and_bob, spawn_app, spawn_app_with, wrong_password, TestApp, ALICE_PASSWORD, ALICE_USER,
+    alice_and_bob, fast_clock, spawn_app, spawn_app_with, wrong_password, TestApp, ALICE_PASSWORD,
+    ALICE_USER,
 };
 
 /// Eight clients ask for `path`, and each hangs up 0.2 s later.
@@ -200,7 +201,7 @@ async fn the_feed_follows_the_sensor_cadence_and_reads_only_what_is_new() {
 /// backfill read over the last three hours fills it.
 #[actix_web::test]
 async fn readings_uploaded_late_are_backfilled() {
-    let app = spawn_app_with(|setup| setup.clock = Clock::scaled(100.0)).await;
+    let app = spawn_app_with(fast_clock).await;
     let now = app.clock.now().timestamp_millis();
     app.sim.hide(now - 150 * 60_000, now - 30 * 60_000);
     let before = app.get("/readings?minutes=180").await.json();

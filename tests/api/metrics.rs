@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::domain::Secret;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
 use crate::helpers::{
-    alice, alice_and_bob, bob, spawn_app, spawn_app_with, with_tokens, wrong_password, Setup,
-    TestApp, ALICE_PASSWORD, ALICE_TOKEN, ALICE_USER, BOB_ID, BOB_PASSWORD, BOB_TOKEN,
+    alice, alice_and_bob, bob, fast_clock, spawn_app, spawn_app_with, with_tokens, wrong_password,
+    Setup, TestApp, ALICE_PASSWORD, ALICE_TOKEN, ALICE_USER, BOB_ID, BOB_PASSWORD, BOB_TOKEN,
 };
 
 pub const METRICS_TOKEN: &str = "metrics-token-7e3a91c4d2b8";
@@ -274,14 +273,9 @@ async fn a_rejected_login_and_its_failed_call_are_counted_by_outcome() {
     );
 }
 
-/// 100 times faster than real time, so that the feed's next poll comes within seconds.
-fn fast(setup: &mut Setup) {
-    setup.clock = Clock::scaled(100.0);
-}
-
 #[actix_web::test]
 async fn cache_misses_hits_and_stale_answers_are_counted() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app_with(fast_clock).await;
 
     let miss = app.get("/readings/current").await;
     let hit = app.get("/readings/latest").await;
@@ -344,7 +338,7 @@ async fn the_newest_reading_time_is_exported_and_glucose_is_absent_by_default() 
 #[actix_web::test]
 async fn with_glucose_on_the_current_reading_is_exported_until_it_turns_stale() {
     let app = spawn_app_with(|setup| {
-        setup.clock = Clock::scaled(100.0);
+        fast_clock(setup);
         setup.settings.metrics.glucose = true;
     })
     .await;

@@ -7,12 +7,7 @@ use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::feed::backoff::{LoginPolicy, RetryPolicy};
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
-use crate::helpers::{spawn_app, spawn_app_with, Setup, TestApp};
-
-/// 100 times faster than real time: the next reading falls due ~2.6 s after start.
-fn fast(setup: &mut Setup) {
-    setup.clock = Clock::scaled(100.0);
-}
+use crate::helpers::{fast_clock, spawn_app, spawn_app_with, TestApp};
 
 fn outage() -> Fault {
     Fault {
@@ -41,7 +36,7 @@ async fn fresh_readings(app: &TestApp) -> serde_json::Value {
 
 #[actix_web::test]
 async fn when_share_fails_the_last_good_day_is_served_and_labelled_stale() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app_with(fast_clock).await;
     let before = fresh_readings(&app).await;
     app.sim.inject(outage());
     app.until_published("alice", 2).await;
@@ -90,7 +85,7 @@ async fn when_share_fails_the_last_good_day_is_served_and_labelled_stale() {
 
 #[actix_web::test]
 async fn a_stale_copy_still_turns_current_into_204_after_10_minutes() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app_with(fast_clock).await;
     app.sim.set_signal_loss_minutes(11);
     assert_eq!(app.get("/readings/current").await.status, 204);
     app.sim.inject(outage());
@@ -221,7 +216,7 @@ async fn a_throttled_login_with_nothing_cached_is_503_with_retry_after() {
 
 #[actix_web::test]
 async fn a_session_expiring_before_a_burst_costs_one_login() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app_with(fast_clock).await;
     fresh_readings(&app).await;
     app.sim.expire_sessions();
     app.until_published("alice", 3).await;

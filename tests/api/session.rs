@@ -2,19 +2,13 @@
 
 use std::time::Duration;
 
-use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
-use crate::helpers::{bob, spawn_app, spawn_app_with, wrong_password, Setup};
-
-/// A clock 100 times faster than real time: the next reading falls due ~2.6 s after start.
-fn fast(setup: &mut Setup) {
-    setup.clock = Clock::scaled(100.0);
-}
+use crate::helpers::{bob, fast_clock, spawn_app, spawn_app_with, wrong_password};
 
 #[actix_web::test]
 async fn an_expired_session_logs_in_again_once_and_retries_once() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app_with(fast_clock).await;
     assert_eq!(app.get("/readings/current").await.status, 200);
     assert_eq!(app.calls(), (1, 1, 1));
 
@@ -28,7 +22,7 @@ async fn an_expired_session_logs_in_again_once_and_retries_once() {
 
 #[actix_web::test]
 async fn the_session_is_reused_across_refreshes() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app_with(fast_clock).await;
     assert_eq!(app.get("/readings").await.status, 200);
 
     app.until_published("alice", 2).await;
@@ -167,7 +161,7 @@ async fn an_all_zeros_uuid_from_login_is_a_rejected_login() {
 async fn a_rejected_login_is_not_retried_when_the_feed_restarts_after_idling() {
     let app = spawn_app_with(|setup| {
         wrong_password(setup);
-        setup.clock = Clock::scaled(100.0);
+        fast_clock(setup);
         setup.settings.feed.idle_after = Duration::from_secs(60);
     })
     .await;

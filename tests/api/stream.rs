@@ -4,10 +4,8 @@
 use std::io::Write;
 use std::time::Duration;
 
-use dexcom_share_proxy::clock::Clock;
-
 use crate::helpers::{
-    alice, bob, spawn_app, spawn_app_with, with_tokens, TestApp, ALICE_TOKEN, BOB_TOKEN,
+    alice, bob, fast_clock, spawn_app, spawn_app_with, with_tokens, TestApp, ALICE_TOKEN, BOB_TOKEN,
 };
 
 const SOON: Duration = Duration::from_secs(10);
@@ -57,7 +55,7 @@ async fn on_connect_a_stream_sends_the_newest_reading_and_the_status() {
 
 #[actix_web::test]
 async fn a_new_reading_is_pushed_once_as_the_feed_learns_it() {
-    let app = spawn_app_with(|setup| setup.clock = Clock::scaled(100.0)).await;
+    let app = spawn_app_with(fast_clock).await;
     let mut stream = app.stream("/readings/stream", &[]).await;
     let first = stream.next_of("reading", SOON).await.expect("the newest");
     let first_id: i64 = first.id.expect("id").parse().expect("ms");
@@ -254,7 +252,7 @@ async fn a_reconnect_from_far_back_gets_the_whole_day_not_a_drop() {
 
 #[actix_web::test]
 async fn a_last_event_id_from_the_future_does_not_hold_back_new_readings() {
-    let app = spawn_app_with(|setup| setup.clock = Clock::scaled(100.0)).await;
+    let app = spawn_app_with(fast_clock).await;
     let mut stream = app
         .stream("/readings/stream", &[("last-event-id", "99999999999999")])
         .await;
@@ -314,7 +312,7 @@ async fn streams_follow_the_token_rules_and_take_the_token_from_the_query() {
 #[actix_web::test]
 async fn many_subscribers_cost_share_one_login_and_one_read_and_keep_the_account_watched() {
     let app = spawn_app_with(|setup| {
-        setup.clock = Clock::scaled(100.0);
+        fast_clock(setup);
         setup.settings.feed.idle_after = Duration::from_secs(60);
     })
     .await;
@@ -336,7 +334,7 @@ async fn many_subscribers_cost_share_one_login_and_one_read_and_keep_the_account
 
 #[actix_web::test]
 async fn status_events_follow_an_upstream_fault_and_the_reading_ageing() {
-    let mut app = spawn_app_with(|setup| setup.clock = Clock::scaled(100.0)).await;
+    let mut app = spawn_app_with(fast_clock).await;
     let mut stream = app.stream("/readings/stream", &[]).await;
     let first = stream.next_of("status", SOON).await.expect("status");
     assert_eq!(first.json()["state"], "fresh");

@@ -1,9 +1,8 @@
 use std::time::Duration;
 
-use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
-use crate::helpers::{account, spawn_app, spawn_app_with, ALICE_PASSWORD, ALICE_USER};
+use crate::helpers::{account, fast_clock, spawn_app, spawn_app_with, ALICE_PASSWORD, ALICE_USER};
 use dexcom_share_proxy::config::Login;
 
 fn read_fault(kind: FaultKind) -> Fault {
@@ -284,7 +283,7 @@ async fn a_gap_in_the_trace_stays_a_gap_and_current_follows_the_newest_reading()
 
 #[actix_web::test]
 async fn when_share_goes_away_the_last_good_day_is_served_stale() {
-    let mut app = spawn_app_with(|setup| setup.clock = Clock::scaled(100.0)).await;
+    let mut app = spawn_app_with(fast_clock).await;
     assert_eq!(app.get("/readings/current").await.status, 200);
     app.stop_simulator().await;
     app.until_published("alice", 2).await;
