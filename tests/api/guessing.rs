@@ -10,18 +10,7 @@ use awc::http::Method;
 use futures_util::future::join_all;
 use sha1::{Digest, Sha1};
 
-use crate::helpers::{
-    alice, bob, spawn_app_with, with_tokens, Response, Setup, ALICE_TOKEN, BOB_TOKEN,
-};
-
-/// alice and bob, each with a token.
-fn alice_and_bob_with_tokens(setup: &mut Setup) {
-    let url = setup.sim_url();
-    setup.settings.accounts = vec![
-        with_tokens(alice(&url), &[ALICE_TOKEN]),
-        with_tokens(bob(&url), &[BOB_TOKEN]),
-    ];
-}
+use crate::helpers::{alice_and_bob_with_tokens, spawn_app_with, Response, ALICE_TOKEN};
 
 /// Sends `request` `n` times at once; each answer with how long it took.
 async fn in_parallel<'a, F, Fut>(n: usize, request: F) -> Vec<(Response, Duration)>

@@ -239,6 +239,15 @@ pub fn alice_and_bob(setup: &mut Setup) {
     setup.settings.accounts = vec![alice(&url), bob(&url)];
 }
 
+/// `alice` and `bob`, each readable only with its own token.
+pub fn alice_and_bob_with_tokens(setup: &mut Setup) {
+    let url = setup.sim_url();
+    setup.settings.accounts = vec![
+        with_tokens(alice(&url), &[ALICE_TOKEN]),
+        with_tokens(bob(&url), &[BOB_TOKEN]),
+    ];
+}
+
 /// A clock 100 times faster than real time, so that a test sees the feed's next poll within
 /// seconds: with [`sim_config`] the next reading is due 4 simulated minutes after start, and
 /// the feed polls for it (20 s of assumed upload lag later) ~2.6 s of real time after start.

@@ -8,8 +8,9 @@ use dexcom_share_proxy::domain::Secret;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
 use crate::helpers::{
-    alice, alice_and_bob, bob, fast_clock, spawn_app, spawn_app_with, with_tokens, wrong_password,
-    Setup, TestApp, ALICE_PASSWORD, ALICE_TOKEN, ALICE_USER, BOB_ID, BOB_PASSWORD, BOB_TOKEN,
+    alice_and_bob, alice_and_bob_with_tokens, fast_clock, spawn_app, spawn_app_with,
+    wrong_password, Setup, TestApp, ALICE_PASSWORD, ALICE_TOKEN, ALICE_USER, BOB_ID, BOB_PASSWORD,
+    BOB_TOKEN,
 };
 
 pub const METRICS_TOKEN: &str = "metrics-token-7e3a91c4d2b8";
@@ -396,11 +397,7 @@ async fn with_glucose_on_a_scrape_keeps_the_feeds_running_for_every_account() {
 
 /// Tokens for both accounts and for metrics, required even on loopback.
 fn token_protected(setup: &mut Setup) {
-    let url = setup.sim_url();
-    setup.settings.accounts = vec![
-        with_tokens(alice(&url), &[ALICE_TOKEN]),
-        with_tokens(bob(&url), &[BOB_TOKEN]),
-    ];
+    alice_and_bob_with_tokens(setup);
     setup.settings.metrics.tokens = vec![Secret::new(METRICS_TOKEN.to_owned())];
     setup.settings.metrics.require_token = true;
     setup.settings.auth.failure_delay_max = Duration::ZERO;
@@ -460,11 +457,7 @@ async fn failed_metrics_tokens_count_towards_the_same_limit_as_account_tokens() 
 #[actix_web::test]
 async fn the_exposition_holds_no_secret_and_no_upstream_identifier() {
     let app = spawn_app_with(|setup| {
-        let url = setup.sim_url();
-        setup.settings.accounts = vec![
-            with_tokens(alice(&url), &[ALICE_TOKEN]),
-            with_tokens(bob(&url), &[BOB_TOKEN]),
-        ];
+        alice_and_bob_with_tokens(setup);
         setup.settings.metrics.tokens = vec![Secret::new(METRICS_TOKEN.to_owned())];
         setup.settings.metrics.glucose = true;
     })

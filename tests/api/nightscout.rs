@@ -301,16 +301,7 @@ mod credentials {
     use awc::http::Method;
     use sha1::{Digest, Sha1};
 
-    use crate::helpers::{alice, bob, spawn_app_with, with_tokens, Setup, ALICE_TOKEN, BOB_TOKEN};
-
-    /// alice and bob, each with a token.
-    fn alice_and_bob_with_tokens(setup: &mut Setup) {
-        let url = setup.sim_url();
-        setup.settings.accounts = vec![
-            with_tokens(alice(&url), &[ALICE_TOKEN]),
-            with_tokens(bob(&url), &[BOB_TOKEN]),
-        ];
-    }
+    use crate::helpers::{alice_and_bob_with_tokens, spawn_app_with, ALICE_TOKEN, BOB_TOKEN};
 
     fn sha1_hex(token: &str) -> String {
         Sha1::digest(token.as_bytes())
@@ -497,11 +488,7 @@ mod credentials {
     async fn without_valid_credentials_an_unknown_account_looks_exactly_like_a_protected_one() {
         // Without the slow-down, which would make the twenty refusals take 50 s.
         let app = spawn_app_with(|setup| {
-            let url = setup.sim_url();
-            setup.settings.accounts = vec![
-                with_tokens(alice(&url), &[ALICE_TOKEN]),
-                with_tokens(bob(&url), &[BOB_TOKEN]),
-            ];
+            alice_and_bob_with_tokens(setup);
             setup.settings.auth.failure_delay_max = std::time::Duration::ZERO;
         })
         .await;

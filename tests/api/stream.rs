@@ -5,7 +5,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::helpers::{
-    alice, bob, fast_clock, spawn_app, spawn_app_with, with_tokens, TestApp, ALICE_TOKEN, BOB_TOKEN,
+    alice_and_bob_with_tokens, fast_clock, spawn_app, spawn_app_with, TestApp, ALICE_TOKEN,
+    BOB_TOKEN,
 };
 
 const SOON: Duration = Duration::from_secs(10);
@@ -279,14 +280,7 @@ async fn a_last_event_id_from_the_future_does_not_hold_back_new_readings() {
 
 #[actix_web::test]
 async fn streams_follow_the_token_rules_and_take_the_token_from_the_query() {
-    let app = spawn_app_with(|setup| {
-        let url = setup.sim_url();
-        setup.settings.accounts = vec![
-            with_tokens(alice(&url), &[ALICE_TOKEN]),
-            with_tokens(bob(&url), &[BOB_TOKEN]),
-        ];
-    })
-    .await;
+    let app = spawn_app_with(alice_and_bob_with_tokens).await;
 
     app.get("/readings/stream?account=alice")
         .await
