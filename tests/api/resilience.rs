@@ -7,7 +7,15 @@ use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::feed::backoff::{LoginPolicy, RetryPolicy};
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
-use crate::helpers::{fast_clock, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{fast_clock, spawn_app, spawn_app_with, Setup, TestApp};
+
+/// At most one login a minute.
+fn logins_a_minute_apart(setup: &mut Setup) {
+    setup.settings.feed.login = LoginPolicy {
+        min_interval: Duration::from_secs(60),
+        ..LoginPolicy::default()
+    };
+}
 
 fn outage() -> Fault {
     Fault {
@@ -152,10 +160,7 @@ async fn logins_are_never_closer_than_the_minimum_interval() {
         // The next reading is due 30 simulated seconds after start.
         setup.sim.newest_reading_age_seconds = Some(290);
         setup.clock = Clock::scaled(20.0);
-        setup.settings.feed.login = LoginPolicy {
-            min_interval: Duration::from_secs(60),
-            ..LoginPolicy::default()
-        };
+        logins_a_minute_apart(setup);
     })
     .await;
     fresh_readings(&app).await;
@@ -186,13 +191,7 @@ async fn logins_are_never_closer_than_the_minimum_interval() {
 
 #[actix_web::test]
 async fn a_throttled_login_with_nothing_cached_is_503_with_retry_after() {
-    let app = spawn_app_with(|setup| {
-        setup.settings.feed.login = LoginPolicy {
-            min_interval: Duration::from_secs(60),
-            ..LoginPolicy::default()
-        };
-    })
-    .await;
+    let app = spawn_app_with(logins_a_minute_apart).await;
     app.sim.inject(Fault {
         endpoint: Some(Endpoint::Read),
         kind: FaultKind::ErrorCode {
