@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
+use actix_web::rt::task::JoinHandle;
 use awc::http::header::HeaderMap;
 use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::config::{
@@ -12,6 +13,7 @@ use dexcom_share_proxy::config::{
 use dexcom_share_proxy::domain::{AccountName, Region, Secret};
 use dexcom_share_proxy::feed::backoff::{LoginPolicy, RetryPolicy};
 use dexcom_share_proxy::feed::FeedSettings;
+use dexcom_share_proxy::mqtt::MqttProbe;
 use dexcom_share_proxy::simulator::{
     Endpoint, SimAccount, SimControl, Simulator, SimulatorConfig, SHARE_BASE_PATH,
 };
@@ -34,8 +36,12 @@ pub struct TestApp {
     pub sim: SimControl,
     /// The clock the proxy and the simulator share.
     pub clock: Clock,
+    /// What the proxy's MQTT publisher tells about itself, when its settings have `[mqtt]`.
+    pub mqtt: Option<MqttProbe>,
     http: awc::Client,
     simulator: Option<Simulator>,
+    /// The in-process proxy (none when attached to a binary).
+    proxy: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 pub struct Response {
@@ -217,10 +223,14 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Setup)) -> TestApp {
     let app = Application::with_listener(&setup.settings, bind_loopback("proxy"), setup.clock)
         .expect("build proxy");
     let address = format!("http://{}", app.addr());
-    actix_web::rt::spawn(app.run_until_stopped());
-    let mut app = TestApp::attach(address, simulator);
-    app.clock = setup.clock;
-    app
+    let mqtt = app.mqtt_probe();
+    let proxy = actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        clock: setup.clock,
+        mqtt,
+        proxy: Some(proxy),
+        ..TestApp::attach(address, simulator)
+    }
 }
 
 /// `alice`, with a password Share rejects.
@@ -272,12 +282,20 @@ impl TestApp {
             address,
             sim: simulator.control(),
             clock: Clock::system(),
+            mqtt: None,
             http: awc::Client::builder()
                 .timeout(Duration::from_secs(20))
                 .disable_redirects()
                 .finish(),
             simulator: Some(simulator),
+            proxy: None,
         }
+    }
+
+    /// Drops the in-process proxy's tasks at once, as when its process is killed: nothing in
+    /// a drop says goodbye.
+    pub fn abort_proxy(&self) {
+        self.proxy.as_ref().expect("an in-process proxy").abort();
     }
 
     /// The simulator's Share base URL.
