@@ -5,35 +5,27 @@ use std::time::{Duration, Instant};
 use dexcom_share_proxy::config::AuthSettings;
 
 use crate::helpers::{
-    alice, bob, spawn, with_tokens, Options, TestApp, ALICE_TOKEN, ALICE_WATCH_TOKEN, BOB_TOKEN,
+    alice, bob, spawn_app_with, with_tokens, Setup, ALICE_TOKEN, ALICE_WATCH_TOKEN, BOB_TOKEN,
 };
 
 /// alice and bob, each with tokens.
-async fn both_with_tokens() -> TestApp {
-    spawn(Options {
-        accounts: |url| {
-            vec![
-                with_tokens(alice(url), &[ALICE_TOKEN, ALICE_WATCH_TOKEN]),
-                with_tokens(bob(url), &[BOB_TOKEN]),
-            ]
-        },
-        ..Options::default()
-    })
-    .await
+fn both_with_tokens(setup: &mut Setup) {
+    let url = setup.sim_url();
+    setup.settings.accounts = vec![
+        with_tokens(alice(&url), &[ALICE_TOKEN, ALICE_WATCH_TOKEN]),
+        with_tokens(bob(&url), &[BOB_TOKEN]),
+    ];
 }
 
 /// alice with a token, bob without (readable anonymously: the proxy listens on loopback).
-async fn alice_with_token_bob_open() -> TestApp {
-    spawn(Options {
-        accounts: |url| vec![with_tokens(alice(url), &[ALICE_TOKEN]), bob(url)],
-        ..Options::default()
-    })
-    .await
+fn alice_with_token_bob_open(setup: &mut Setup) {
+    let url = setup.sim_url();
+    setup.settings.accounts = vec![with_tokens(alice(&url), &[ALICE_TOKEN]), bob(&url)];
 }
 
 #[actix_web::test]
 async fn missing_wrong_and_misdirected_tokens_are_refused_without_calling_share() {
-    let app = both_with_tokens().await;
+    let app = spawn_app_with(both_with_tokens).await;
 
     let missing = app.get("/readings?account=alice").await;
     let wrong = app
@@ -84,7 +76,7 @@ async fn missing_wrong_and_misdirected_tokens_are_refused_without_calling_share(
 
 #[actix_web::test]
 async fn each_of_the_accounts_tokens_opens_it_by_header_or_query() {
-    let app = both_with_tokens().await;
+    let app = spawn_app_with(both_with_tokens).await;
 
     let by_header = app
         .get_with_token("/readings?account=alice", ALICE_TOKEN)
@@ -121,7 +113,7 @@ async fn each_of_the_accounts_tokens_opens_it_by_header_or_query() {
 
 #[actix_web::test]
 async fn a_token_alone_selects_its_account_among_several() {
-    let app = both_with_tokens().await;
+    let app = spawn_app_with(both_with_tokens).await;
 
     let alices = app
         .get(&format!("/readings/latest?token={ALICE_TOKEN}"))
@@ -148,7 +140,7 @@ async fn a_token_alone_selects_its_account_among_several() {
 
 #[actix_web::test]
 async fn accounts_lists_only_the_accounts_the_caller_may_read() {
-    let app = alice_with_token_bob_open().await;
+    let app = spawn_app_with(alice_with_token_bob_open).await;
 
     let anonymous = app.get("/accounts").await;
     let with_token = app.get_with_token("/accounts", ALICE_TOKEN).await;
@@ -172,7 +164,7 @@ async fn accounts_lists_only_the_accounts_the_caller_may_read() {
 
 #[actix_web::test]
 async fn an_account_without_tokens_is_open_on_loopback_to_anyone_even_with_anothers_token() {
-    let app = alice_with_token_bob_open().await;
+    let app = spawn_app_with(alice_with_token_bob_open).await;
 
     let anonymous = app.get("/readings/latest?account=bob").await;
     let with_alices = app
@@ -187,15 +179,12 @@ async fn an_account_without_tokens_is_open_on_loopback_to_anyone_even_with_anoth
 
 #[actix_web::test]
 async fn health_openapi_and_docs_stay_public_when_every_account_needs_a_token() {
-    let app = spawn(Options {
-        accounts: |url| vec![with_tokens(alice(url), &[ALICE_TOKEN])],
-        configure: |settings| {
-            settings.auth = AuthSettings {
-                allow_anonymous: Some(false),
-                ..AuthSettings::default()
-            };
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        setup.settings.accounts = vec![with_tokens(alice(&setup.sim_url()), &[ALICE_TOKEN])];
+        setup.settings.auth = AuthSettings {
+            allow_anonymous: Some(false),
+            ..AuthSettings::default()
+        };
     })
     .await;
 
@@ -213,7 +202,7 @@ async fn health_openapi_and_docs_stay_public_when_every_account_needs_a_token() 
 
 #[actix_web::test]
 async fn repeated_wrong_tokens_are_answered_ever_slower_but_valid_tokens_never_wait() {
-    let app = both_with_tokens().await;
+    let app = spawn_app_with(both_with_tokens).await;
     // Warm the cache so that the last valid request measures the service, not Share.
     assert_eq!(
         app.get_with_token("/readings/latest", ALICE_TOKEN)
@@ -271,10 +260,9 @@ fn shape(response: &crate::helpers::Response, name: &str) -> (u16, Vec<(String, 
 #[actix_web::test]
 async fn without_a_valid_token_an_unknown_account_looks_exactly_like_a_protected_one() {
     // Without the slow-down, which would make the nine refusals take 9 s.
-    let app = spawn(Options {
-        accounts: |url| vec![with_tokens(alice(url), &[ALICE_TOKEN]), bob(url)],
-        configure: |settings| settings.auth.failure_delay_max = Duration::ZERO,
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        alice_with_token_bob_open(setup);
+        setup.settings.auth.failure_delay_max = Duration::ZERO;
     })
     .await;
 
@@ -299,7 +287,7 @@ async fn without_a_valid_token_an_unknown_account_looks_exactly_like_a_protected
 
 #[actix_web::test]
 async fn another_accounts_token_cannot_tell_unknown_names_from_protected_ones_either() {
-    let app = both_with_tokens().await;
+    let app = spawn_app_with(both_with_tokens).await;
 
     let protected = app
         .get_with_token("/readings?account=bob", ALICE_TOKEN)
@@ -318,7 +306,7 @@ async fn another_accounts_token_cannot_tell_unknown_names_from_protected_ones_ei
 
 #[actix_web::test]
 async fn probing_unknown_names_is_slowed_down_like_probing_tokens() {
-    let app = both_with_tokens().await;
+    let app = spawn_app_with(both_with_tokens).await;
 
     let mut took = Vec::new();
     for name in ["carol", "dave", "erin"] {

@@ -1,22 +1,20 @@
 use crate::helpers::{
-    account, alice, bob, spawn, Options, ALICE_PASSWORD, ALICE_USER, BOB_PASSWORD,
+    account, alice, bob, spawn_app_with, ALICE_PASSWORD, ALICE_USER, BOB_PASSWORD,
 };
 use dexcom_share_proxy::config::Login;
 
 #[actix_web::test]
 async fn accounts_show_state_but_never_secrets() {
-    let app = spawn(Options {
-        accounts: |url| {
-            let mut carol = account(
-                "carol",
-                Login::Username(ALICE_USER.into()),
-                "carols-bad-password",
-                url,
-            );
-            carol.region = dexcom_share_proxy::domain::Region::Ous;
-            vec![alice(url), bob(url), carol]
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        let url = setup.sim_url();
+        let mut carol = account(
+            "carol",
+            Login::Username(ALICE_USER.into()),
+            "carols-bad-password",
+            &url,
+        );
+        carol.region = dexcom_share_proxy::domain::Region::Ous;
+        setup.settings.accounts = vec![alice(&url), bob(&url), carol];
     })
     .await;
     assert_eq!(app.get("/readings?account=alice").await.status, 200);

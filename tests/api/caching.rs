@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use dexcom_share_proxy::clock::Clock;
 
-use crate::helpers::{spawn, spawn_app, Options, Response, TestApp};
+use crate::helpers::{alice_and_bob, spawn_app, spawn_app_with, Response, TestApp};
 
 const PATHS: [&str; 8] = [
     "/readings",
@@ -100,11 +100,7 @@ async fn an_unchanged_answer_keeps_its_tag_as_its_ages_grow() {
 
 #[actix_web::test]
 async fn different_queries_and_accounts_have_different_tags() {
-    let app = spawn(Options {
-        accounts: |url| vec![crate::helpers::alice(url), crate::helpers::bob(url)],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(alice_and_bob).await;
     let mut tags = Vec::new();
     for path in [
         "/readings?account=alice",
@@ -126,12 +122,9 @@ async fn different_queries_and_accounts_have_different_tags() {
 /// never revalidated after that, by tag or by date, and its max-age never reaches past it.
 #[actix_web::test]
 async fn a_304_never_hides_a_reading_turning_stale() {
-    let app = spawn(Options {
-        clock: Clock::scaled(50.0),
-        configure: |settings| {
-            settings.feed.cadence.retry_every = chrono::Duration::seconds(5);
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        setup.clock = Clock::scaled(50.0);
+        setup.settings.feed.cadence.retry_every = chrono::Duration::seconds(5);
     })
     .await;
     // The newest visible reading is 5–10 minutes old, then nothing newer arrives.

@@ -2,7 +2,7 @@
 
 use dexcom_share_proxy::config::CorsSettings;
 
-use crate::helpers::{alice, spawn, spawn_app, with_tokens, Options, ALICE_TOKEN};
+use crate::helpers::{alice, spawn_app, spawn_app_with, with_tokens, ALICE_TOKEN};
 
 const DASHBOARD: &str = "https://dashboard.example.org";
 
@@ -37,14 +37,11 @@ async fn without_configured_origins_no_response_carries_cors_headers() {
 
 #[actix_web::test]
 async fn configured_origins_may_read_with_a_bearer_token_and_others_may_not() {
-    let app = spawn(Options {
-        accounts: |url| vec![with_tokens(alice(url), &[ALICE_TOKEN])],
-        configure: |settings| {
-            settings.cors = CorsSettings {
-                allowed_origins: vec![DASHBOARD.to_owned()],
-            };
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        setup.settings.accounts = vec![with_tokens(alice(&setup.sim_url()), &[ALICE_TOKEN])];
+        setup.settings.cors = CorsSettings {
+            allowed_origins: vec![DASHBOARD.to_owned()],
+        };
     })
     .await;
     let bearer = format!("Bearer {ALICE_TOKEN}");

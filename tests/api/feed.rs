@@ -9,7 +9,8 @@ use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
 use crate::helpers::{
-    alice, bob, sim_config, spawn, wrong_password, Options, TestApp, ALICE_PASSWORD, ALICE_USER,
+    alice_and_bob, fast_clock, spawn_app, spawn_app_with, wrong_password, TestApp, ALICE_PASSWORD,
+    ALICE_USER,
 };
 
 /// Eight clients ask for `path`, and each hangs up 0.2 s later.
@@ -33,7 +34,7 @@ fn stall(endpoint: Endpoint) -> Fault {
 
 #[actix_web::test]
 async fn clients_hanging_up_during_a_rejected_login_cost_one_login_then_the_back_off() {
-    let app = spawn(wrong_password()).await;
+    let app = spawn_app_with(wrong_password).await;
     app.sim.inject(stall(Endpoint::Authenticate));
 
     eight_clients_hang_up(&app, "/readings/current").await;
@@ -53,13 +54,7 @@ async fn clients_hanging_up_during_a_rejected_login_cost_one_login_then_the_back
 
 #[actix_web::test]
 async fn clients_hanging_up_during_a_lockout_answer_cost_one_login() {
-    let mut sim = sim_config();
-    sim.lockout_after_failures = 1;
-    let app = spawn(Options {
-        sim,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(|setup| setup.sim.lockout_after_failures = 1).await;
     // Someone else's wrong password locked the account before the service started.
     let locker = awc::Client::default()
         .post(format!(
@@ -95,7 +90,7 @@ async fn clients_hanging_up_during_a_lockout_answer_cost_one_login() {
 
 #[actix_web::test]
 async fn clients_hanging_up_during_a_slow_read_leave_the_read_to_finish_for_everyone() {
-    let app = spawn(Options::default()).await;
+    let app = spawn_app().await;
     app.sim.inject(stall(Endpoint::Read));
 
     eight_clients_hang_up(&app, "/readings?max_count=3").await;
@@ -116,7 +111,7 @@ async fn clients_hanging_up_during_a_slow_read_leave_the_read_to_finish_for_ever
 
 #[actix_web::test]
 async fn two_hundred_concurrent_clients_with_any_queries_cost_one_login_and_one_read() {
-    let app = spawn(Options::default()).await;
+    let app = spawn_app().await;
     let paths = [
         "/readings",
         "/readings?minutes=30",
@@ -139,16 +134,11 @@ async fn two_hundred_concurrent_clients_with_any_queries_cost_one_login_and_one_
 /// minutes, a few records), and it reads about once per reading.
 #[actix_web::test]
 async fn the_feed_follows_the_sensor_cadence_and_reads_only_what_is_new() {
-    let mut sim = sim_config();
-    sim.upload_lag_seconds = 20;
-    sim.upload_lag_jitter_seconds = 10;
-    let app = spawn(Options {
-        sim,
-        clock: Clock::scaled(120.0),
-        configure: |settings| {
-            settings.feed.cadence.retry_every = chrono::Duration::seconds(5);
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        setup.sim.upload_lag_seconds = 20;
+        setup.sim.upload_lag_jitter_seconds = 10;
+        setup.clock = Clock::scaled(120.0);
+        setup.settings.feed.cadence.retry_every = chrono::Duration::seconds(5);
     })
     .await;
     let mut served = Vec::new();
@@ -211,11 +201,7 @@ async fn the_feed_follows_the_sensor_cadence_and_reads_only_what_is_new() {
 /// backfill read over the last three hours fills it.
 #[actix_web::test]
 async fn readings_uploaded_late_are_backfilled() {
-    let app = spawn(Options {
-        clock: Clock::scaled(100.0),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(fast_clock).await;
     let now = app.clock.now().timestamp_millis();
     app.sim.hide(now - 150 * 60_000, now - 30 * 60_000);
     let before = app.get("/readings?minutes=180").await.json();
@@ -247,11 +233,10 @@ async fn readings_uploaded_late_are_backfilled() {
 
 #[actix_web::test]
 async fn an_account_nobody_asks_for_costs_nothing_and_an_idle_one_stops() {
-    let app = spawn(Options {
-        clock: Clock::scaled(200.0),
-        accounts: |url| vec![alice(url), bob(url)],
-        configure: |settings| settings.feed.idle_after = Duration::from_secs(10 * 60),
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        alice_and_bob(setup);
+        setup.clock = Clock::scaled(200.0);
+        setup.settings.feed.idle_after = Duration::from_secs(10 * 60);
     })
     .await;
     assert_eq!(app.get("/readings?account=alice").await.status, 200);
@@ -287,7 +272,7 @@ async fn an_account_nobody_asks_for_costs_nothing_and_an_idle_one_stops() {
 
 #[actix_web::test]
 async fn a_password_never_leaves_the_feed() {
-    let app = spawn(Options::default()).await;
+    let app = spawn_app().await;
     let accounts = app.get("/accounts").await;
     assert!(!String::from_utf8_lossy(&accounts.body).contains(ALICE_PASSWORD));
     let at = Utc::now();

@@ -10,22 +10,7 @@ use awc::http::Method;
 use futures_util::future::join_all;
 use sha1::{Digest, Sha1};
 
-use crate::helpers::{
-    alice, bob, spawn, with_tokens, Options, Response, TestApp, ALICE_TOKEN, BOB_TOKEN,
-};
-
-async fn alice_and_bob_with_tokens() -> TestApp {
-    spawn(Options {
-        accounts: |url| {
-            vec![
-                with_tokens(alice(url), &[ALICE_TOKEN]),
-                with_tokens(bob(url), &[BOB_TOKEN]),
-            ]
-        },
-        ..Options::default()
-    })
-    .await
-}
+use crate::helpers::{alice_and_bob_with_tokens, spawn_app_with, Response, ALICE_TOKEN};
 
 /// Sends `request` `n` times at once; each answer with how long it took.
 async fn in_parallel<'a, F, Fut>(n: usize, request: F) -> Vec<(Response, Duration)>
@@ -69,7 +54,7 @@ fn quick_refusals(answers: &[(Response, Duration)]) -> usize {
 
 #[actix_web::test]
 async fn parallel_wrong_tokens_get_429_at_once_and_then_no_credential_of_that_client_is_checked() {
-    let app = alice_and_bob_with_tokens().await;
+    let app = spawn_app_with(alice_and_bob_with_tokens).await;
     // Warm the cache so that the last valid request measures the service, not Share.
     assert_eq!(
         app.get_with_token("/readings/latest", ALICE_TOKEN)
@@ -122,7 +107,7 @@ async fn parallel_wrong_tokens_get_429_at_once_and_then_no_credential_of_that_cl
 
 #[actix_web::test]
 async fn the_nightscout_facade_refuses_parallel_guesses_with_429_too() {
-    let app = alice_and_bob_with_tokens().await;
+    let app = spawn_app_with(alice_and_bob_with_tokens).await;
     let entries = "/ns/alice/api/v1/entries.json";
     let wrong = [("api-secret", "0123456789abcdef0123456789abcdef01234567")];
     let right: String = Sha1::digest(ALICE_TOKEN.as_bytes())

@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
+use actix_web::rt::task::JoinHandle;
 use awc::http::header::HeaderMap;
 use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::config::{
@@ -12,7 +13,10 @@ use dexcom_share_proxy::config::{
 use dexcom_share_proxy::domain::{AccountName, Region, Secret};
 use dexcom_share_proxy::feed::backoff::{LoginPolicy, RetryPolicy};
 use dexcom_share_proxy::feed::FeedSettings;
-use dexcom_share_proxy::simulator::{Endpoint, SimAccount, SimControl, Simulator, SimulatorConfig};
+use dexcom_share_proxy::mqtt::MqttProbe;
+use dexcom_share_proxy::simulator::{
+    Endpoint, SimAccount, SimControl, Simulator, SimulatorConfig, SHARE_BASE_PATH,
+};
 use dexcom_share_proxy::startup::Application;
 use serde_json::Value;
 use uuid::Uuid;
@@ -32,8 +36,12 @@ pub struct TestApp {
     pub sim: SimControl,
     /// The clock the proxy and the simulator share.
     pub clock: Clock,
+    /// What the proxy's MQTT publisher tells about itself, when its settings have `[mqtt]`.
+    pub mqtt: Option<MqttProbe>,
     http: awc::Client,
     simulator: Option<Simulator>,
+    /// The in-process proxy (none when attached to a binary).
+    proxy: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 pub struct Response {
@@ -139,26 +147,6 @@ pub fn bob(base_url: &str) -> AccountSettings {
     account("bob", Login::AccountId(id), BOB_PASSWORD, base_url)
 }
 
-pub struct Options {
-    pub sim: SimulatorConfig,
-    pub accounts: fn(&str) -> Vec<AccountSettings>,
-    /// Shared by the proxy and the simulator.
-    pub clock: Clock,
-    /// Changes to the settings of [`test_settings`].
-    pub configure: fn(&mut Settings),
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            sim: sim_config(),
-            accounts: |url| vec![alice(url)],
-            clock: Clock::system(),
-            configure: |_| {},
-        }
-    }
-}
-
 /// The settings of most tests: one fault at a time, so no pause after transient faults and
 /// no minimum between logins (the policy tests set them); a failed refresh is retried after
 /// a second.
@@ -192,45 +180,98 @@ pub fn test_settings(accounts: Vec<AccountSettings>) -> Settings {
     }
 }
 
-/// `alice`, with a password Share rejects.
-pub fn wrong_password() -> Options {
-    Options {
-        accounts: |url| {
-            vec![account(
-                "alice",
-                Login::Username(ALICE_USER.to_owned()),
-                "wrong-password",
-                url,
-            )]
-        },
-        ..Options::default()
+/// What a test may change before its simulator and proxy start.
+pub struct Setup {
+    /// The proxy's settings: [`test_settings`] with one account, `alice`, at the simulator.
+    pub settings: Settings,
+    /// The simulator: [`sim_config`]. Its own `clock` is replaced by [`Setup::clock`].
+    pub sim: SimulatorConfig,
+    /// Shared by the proxy and the simulator, so that both see the same "now".
+    pub clock: Clock,
+    sim_url: String,
+}
+
+impl Setup {
+    /// The simulator's Share base URL, for accounts of the settings.
+    pub fn sim_url(&self) -> String {
+        self.sim_url.clone()
     }
 }
 
 /// One account, `alice`, logging in by username.
 pub async fn spawn_app() -> TestApp {
-    spawn(Options::default()).await
+    spawn_app_with(|_| {}).await
+}
+
+/// A proxy in front of a simulator, both set up as in [`spawn_app`] and then changed by
+/// `change` (a closure, or a preset such as [`wrong_password`]).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Setup)) -> TestApp {
+    // Bound before `change` runs, so that the settings can name the simulator's URL while
+    // its config can still change.
+    let sim_listener = bind_loopback("simulator");
+    let sim_addr = sim_listener.local_addr().expect("simulator address");
+    let sim_url = format!("http://{sim_addr}{SHARE_BASE_PATH}");
+    let mut setup = Setup {
+        settings: test_settings(vec![alice(&sim_url)]),
+        sim: sim_config(),
+        clock: Clock::system(),
+        sim_url,
+    };
+    change(&mut setup);
+    setup.sim.clock = setup.clock;
+    let simulator = Simulator::start(setup.sim, sim_listener).expect("start simulator");
+    let app = Application::with_listener(&setup.settings, bind_loopback("proxy"), setup.clock)
+        .expect("build proxy");
+    let address = format!("http://{}", app.addr());
+    let mqtt = app.mqtt_probe();
+    let proxy = actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        clock: setup.clock,
+        mqtt,
+        proxy: Some(proxy),
+        ..TestApp::attach(address, simulator)
+    }
+}
+
+/// `alice`, with a password Share rejects.
+pub fn wrong_password(setup: &mut Setup) {
+    setup.settings.accounts = vec![account(
+        "alice",
+        Login::Username(ALICE_USER.to_owned()),
+        "wrong-password",
+        &setup.sim_url(),
+    )];
+}
+
+/// Two accounts, `alice` and `bob`, readable without a token (the proxy is on loopback).
+pub fn alice_and_bob(setup: &mut Setup) {
+    let url = setup.sim_url();
+    setup.settings.accounts = vec![alice(&url), bob(&url)];
+}
+
+/// `alice` and `bob`, each readable only with its own token.
+pub fn alice_and_bob_with_tokens(setup: &mut Setup) {
+    let url = setup.sim_url();
+    setup.settings.accounts = vec![
+        with_tokens(alice(&url), &[ALICE_TOKEN]),
+        with_tokens(bob(&url), &[BOB_TOKEN]),
+    ];
+}
+
+/// A clock 100 times faster than real time, so that a test sees the feed's next poll within
+/// seconds: with [`sim_config`] the next reading is due 4 simulated minutes after start, and
+/// the feed polls for it (20 s of assumed upload lag later) ~2.6 s of real time after start.
+pub fn fast_clock(setup: &mut Setup) {
+    setup.clock = Clock::scaled(100.0);
 }
 
 /// A simulator on a free loopback port.
 pub fn start_simulator(config: SimulatorConfig) -> Simulator {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind simulator");
-    Simulator::start(config, listener).expect("start simulator")
+    Simulator::start(config, bind_loopback("simulator")).expect("start simulator")
 }
 
-pub async fn spawn(options: Options) -> TestApp {
-    let mut sim = options.sim;
-    sim.clock = options.clock;
-    let simulator = start_simulator(sim);
-    let mut settings = test_settings((options.accounts)(&simulator.base_url()));
-    (options.configure)(&mut settings);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-    let app = Application::with_listener(&settings, listener, options.clock).expect("build proxy");
-    let address = format!("http://{}", app.addr());
-    actix_web::rt::spawn(app.run_until_stopped());
-    let mut app = TestApp::attach(address, simulator);
-    app.clock = options.clock;
-    app
+fn bind_loopback(what: &str) -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind {what}: {e}"))
 }
 
 impl TestApp {
@@ -241,12 +282,20 @@ impl TestApp {
             address,
             sim: simulator.control(),
             clock: Clock::system(),
+            mqtt: None,
             http: awc::Client::builder()
                 .timeout(Duration::from_secs(20))
                 .disable_redirects()
                 .finish(),
             simulator: Some(simulator),
+            proxy: None,
         }
+    }
+
+    /// Drops the in-process proxy's tasks at once, as when its process is killed: nothing in
+    /// a drop says goodbye.
+    pub fn abort_proxy(&self) {
+        self.proxy.as_ref().expect("an in-process proxy").abort();
     }
 
     /// The simulator's Share base URL.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use dexcom_share_proxy::simulator::{BombEncoding, Endpoint, Fault, FaultKind};
 
 use crate::helpers::{
-    sim_config, spawn, start_simulator, Options, Response, TestApp, ALICE_PASSWORD, ALICE_USER,
+    sim_config, spawn_app, start_simulator, Response, TestApp, ALICE_PASSWORD, ALICE_USER,
 };
 use crate::process::{proxy, Logged};
 
@@ -130,7 +130,7 @@ async fn after_a_compression_bomb_the_next_refresh_is_served() {
         (Endpoint::LoginById, BombEncoding::Gzip),
     ];
     for (endpoint, encoding) in cases {
-        let app = spawn(Options::default()).await;
+        let app = spawn_app().await;
         let label = format!("{encoding:?} bomb on {endpoint:?}");
         app.sim
             .inject(fault(Some(endpoint), bomb(encoding, 256), Some(1)));
@@ -270,7 +270,7 @@ async fn a_redirect_from_share_is_not_followed_and_is_a_502() {
         // Arrange: every call to this endpoint is redirected to the trap.
         let trap = Trap::start();
         let location = trap.url("/collect/share-password-9f3e?from=share");
-        let app = spawn(Options::default()).await;
+        let app = spawn_app().await;
         let redirect = FaultKind::Redirect {
             status,
             location: location.clone(),

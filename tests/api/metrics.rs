@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::domain::Secret;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
 use crate::helpers::{
-    alice, bob, spawn, spawn_app, with_tokens, Options, TestApp, ALICE_PASSWORD, ALICE_TOKEN,
-    ALICE_USER, BOB_ID, BOB_PASSWORD, BOB_TOKEN,
+    alice_and_bob, alice_and_bob_with_tokens, fast_clock, spawn_app, spawn_app_with,
+    wrong_password, Setup, TestApp, ALICE_PASSWORD, ALICE_TOKEN, ALICE_USER, BOB_ID, BOB_PASSWORD,
+    BOB_TOKEN,
 };
 
 pub const METRICS_TOKEN: &str = "metrics-token-7e3a91c4d2b8";
@@ -248,7 +248,7 @@ async fn share_calls_and_logins_are_counted_as_the_simulator_saw_them() {
 
 #[actix_web::test]
 async fn a_rejected_login_and_its_failed_call_are_counted_by_outcome() {
-    let app = spawn(crate::helpers::wrong_password()).await;
+    let app = spawn_app_with(wrong_password).await;
 
     assert_eq!(app.get("/readings/current").await.status, 502);
     let metrics = scrape(&app).await;
@@ -274,18 +274,9 @@ async fn a_rejected_login_and_its_failed_call_are_counted_by_outcome() {
     );
 }
 
-/// 100 times faster than real time, so that the feed's next poll comes within seconds.
-fn fast(configure: fn(&mut dexcom_share_proxy::config::Settings)) -> Options {
-    Options {
-        clock: Clock::scaled(100.0),
-        configure,
-        ..Options::default()
-    }
-}
-
 #[actix_web::test]
 async fn cache_misses_hits_and_stale_answers_are_counted() {
-    let app = spawn(fast(|_| {})).await;
+    let app = spawn_app_with(fast_clock).await;
 
     let miss = app.get("/readings/current").await;
     let hit = app.get("/readings/latest").await;
@@ -347,10 +338,9 @@ async fn the_newest_reading_time_is_exported_and_glucose_is_absent_by_default() 
 
 #[actix_web::test]
 async fn with_glucose_on_the_current_reading_is_exported_until_it_turns_stale() {
-    let app = spawn(Options {
-        clock: Clock::scaled(100.0),
-        configure: |settings| settings.metrics.glucose = true,
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        fast_clock(setup);
+        setup.settings.metrics.glucose = true;
     })
     .await;
 
@@ -380,10 +370,9 @@ async fn with_glucose_on_the_current_reading_is_exported_until_it_turns_stale() 
 
 #[actix_web::test]
 async fn with_glucose_on_a_scrape_keeps_the_feeds_running_for_every_account() {
-    let app = spawn(Options {
-        accounts: |url| vec![alice(url), bob(url)],
-        configure: |settings| settings.metrics.glucose = true,
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        alice_and_bob(setup);
+        setup.settings.metrics.glucose = true;
     })
     .await;
 
@@ -407,26 +396,16 @@ async fn with_glucose_on_a_scrape_keeps_the_feeds_running_for_every_account() {
 }
 
 /// Tokens for both accounts and for metrics, required even on loopback.
-fn token_protected() -> Options {
-    Options {
-        accounts: |url| {
-            vec![
-                with_tokens(alice(url), &[ALICE_TOKEN]),
-                with_tokens(bob(url), &[BOB_TOKEN]),
-            ]
-        },
-        configure: |settings| {
-            settings.metrics.tokens = vec![Secret::new(METRICS_TOKEN.to_owned())];
-            settings.metrics.require_token = true;
-            settings.auth.failure_delay_max = Duration::ZERO;
-        },
-        ..Options::default()
-    }
+fn token_protected(setup: &mut Setup) {
+    alice_and_bob_with_tokens(setup);
+    setup.settings.metrics.tokens = vec![Secret::new(METRICS_TOKEN.to_owned())];
+    setup.settings.metrics.require_token = true;
+    setup.settings.auth.failure_delay_max = Duration::ZERO;
 }
 
 #[actix_web::test]
 async fn with_require_token_a_scrape_needs_a_metrics_token_and_no_other_token_will_do() {
-    let app = spawn(token_protected()).await;
+    let app = spawn_app_with(token_protected).await;
 
     let none = app.get("/metrics").await;
     let account_token = app.get_with_token("/metrics", ALICE_TOKEN).await;
@@ -458,7 +437,7 @@ async fn with_require_token_a_scrape_needs_a_metrics_token_and_no_other_token_wi
 
 #[actix_web::test]
 async fn failed_metrics_tokens_count_towards_the_same_limit_as_account_tokens() {
-    let app = spawn(token_protected()).await;
+    let app = spawn_app_with(token_protected).await;
 
     let mut statuses = Vec::new();
     for n in 0..31 {
@@ -477,18 +456,10 @@ async fn failed_metrics_tokens_count_towards_the_same_limit_as_account_tokens() 
 
 #[actix_web::test]
 async fn the_exposition_holds_no_secret_and_no_upstream_identifier() {
-    let app = spawn(Options {
-        accounts: |url| {
-            vec![
-                with_tokens(alice(url), &[ALICE_TOKEN]),
-                with_tokens(bob(url), &[BOB_TOKEN]),
-            ]
-        },
-        configure: |settings| {
-            settings.metrics.tokens = vec![Secret::new(METRICS_TOKEN.to_owned())];
-            settings.metrics.glucose = true;
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        alice_and_bob_with_tokens(setup);
+        setup.settings.metrics.tokens = vec![Secret::new(METRICS_TOKEN.to_owned())];
+        setup.settings.metrics.glucose = true;
     })
     .await;
 
@@ -520,11 +491,7 @@ async fn the_exposition_holds_no_secret_and_no_upstream_identifier() {
 
 #[actix_web::test]
 async fn with_metrics_disabled_the_path_is_not_found() {
-    let app = spawn(Options {
-        configure: |settings| settings.metrics.enabled = false,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(|setup| setup.settings.metrics.enabled = false).await;
 
     app.get("/metrics").await.assert_problem(404, "not_found");
     app.request(awc::http::Method::POST, "/metrics")

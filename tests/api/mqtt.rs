@@ -7,16 +7,14 @@ mod broker;
 
 use std::time::Duration;
 
-use actix_web::rt::task::JoinHandle;
 use dexcom_share_proxy::clock::Clock;
-use dexcom_share_proxy::config::{AccountSettings, Broker, MqttSettings};
+use dexcom_share_proxy::config::{Broker, MqttSettings};
 use dexcom_share_proxy::domain::AccountName;
 use dexcom_share_proxy::mqtt::link::INFLIGHT;
 use dexcom_share_proxy::mqtt::{MqttProbe, QUEUE};
-use dexcom_share_proxy::startup::Application;
 use serde_json::{json, Value};
 
-use crate::helpers::{alice, bob, sim_config, start_simulator, test_settings, TestApp};
+use crate::helpers::{alice_and_bob, sim_config, spawn_app_with, start_simulator, Setup, TestApp};
 use crate::process::{proxy, Logged};
 use broker::{Message, Mosquitto, Subscriber};
 
@@ -63,23 +61,19 @@ fn mqtt_settings(broker: &Mosquitto, client_id: &str) -> MqttSettings {
     }
 }
 
-/// A proxy publishing to `broker`, in front of a simulator, on `clock`.
+/// A proxy publishing to a broker, in front of a simulator.
 struct MqttApp {
     app: TestApp,
     probe: MqttProbe,
-    running: JoinHandle<std::io::Result<()>>,
 }
 
+/// A proxy set up as `change` says, publishing the accounts `published` (all when `None`) to
+/// `broker`.
 async fn spawn_publishing(
     broker: &Mosquitto,
-    clock: Clock,
-    accounts: fn(&str) -> Vec<AccountSettings>,
     published: Option<&[&str]>,
+    change: impl FnOnce(&mut Setup),
 ) -> MqttApp {
-    let mut sim = sim_config();
-    sim.clock = clock;
-    let simulator = start_simulator(sim);
-    let mut settings = test_settings(accounts(&simulator.base_url()));
     let mut mqtt = mqtt_settings(broker, "proxy-under-test");
     mqtt.accounts = published.map(|names| {
         names
@@ -87,19 +81,13 @@ async fn spawn_publishing(
             .map(|n| AccountName::parse(n).expect("valid name"))
             .collect()
     });
-    settings.mqtt = Some(mqtt);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-    let application = Application::with_listener(&settings, listener, clock).expect("build");
-    let probe = application.mqtt_probe().expect("[mqtt] is configured");
-    let address = format!("http://{}", application.addr());
-    let running = actix_web::rt::spawn(application.run_until_stopped());
-    let mut app = TestApp::attach(address, simulator);
-    app.clock = clock;
-    MqttApp {
-        app,
-        probe,
-        running,
-    }
+    let app = spawn_app_with(|setup| {
+        change(setup);
+        setup.settings.mqtt = Some(mqtt);
+    })
+    .await;
+    let probe = app.mqtt.clone().expect("[mqtt] is configured");
+    MqttApp { app, probe }
 }
 
 impl MqttApp {
@@ -198,13 +186,7 @@ async fn discovery_configs_and_retained_states_describe_each_account() {
     // Arrange
     let broker = Mosquitto::start();
     let watcher = Subscriber::connect(&broker, "watcher");
-    let proxy = spawn_publishing(
-        &broker,
-        Clock::system(),
-        |url| vec![alice(url), bob(url)],
-        None,
-    )
-    .await;
+    let proxy = spawn_publishing(&broker, None, alice_and_bob).await;
     until_introduced(&watcher, &["alice", "bob"]).await;
 
     // Act: Home Assistant comes after everything was published.
@@ -314,13 +296,7 @@ async fn discovery_configs_and_retained_states_describe_each_account() {
 async fn only_the_named_accounts_are_published_and_they_are_always_watched() {
     let broker = Mosquitto::start();
     let subscriber = Subscriber::connect(&broker, "home-assistant");
-    let proxy = spawn_publishing(
-        &broker,
-        Clock::system(),
-        |url| vec![alice(url), bob(url)],
-        Some(&["bob"]),
-    )
-    .await;
+    let proxy = spawn_publishing(&broker, Some(&["bob"]), alice_and_bob).await;
 
     until_introduced(&subscriber, &["bob"]).await;
 
@@ -351,13 +327,13 @@ async fn only_the_named_accounts_are_published_and_they_are_always_watched() {
 async fn the_last_will_says_offline_when_the_service_vanishes() {
     let broker = Mosquitto::start();
     let subscriber = Subscriber::connect(&broker, "home-assistant");
-    let proxy = spawn_publishing(&broker, Clock::system(), |url| vec![alice(url)], None).await;
+    let proxy = spawn_publishing(&broker, None, |_| {}).await;
     subscriber
         .until_on(SERVICE, PATIENCE, |m| m.text() == "online")
         .await;
 
     // Act: drop the running application; nothing in a drop says goodbye.
-    proxy.running.abort();
+    proxy.app.abort_proxy();
 
     subscriber
         .until_on(SERVICE, PATIENCE, |m| m.text() == "offline")
@@ -477,12 +453,10 @@ fn catches_sigterm(pid: u32) -> bool {
 async fn after_a_broker_restart_everything_is_published_again_and_memory_stays_flat() {
     // Arrange: a clock 60 times faster, so that readings keep coming during the outage.
     let mut broker = Mosquitto::start();
-    let proxy = spawn_publishing(
-        &broker,
-        Clock::scaled(60.0),
-        |url| vec![alice(url), bob(url)],
-        None,
-    )
+    let proxy = spawn_publishing(&broker, None, |setup| {
+        alice_and_bob(setup);
+        setup.clock = Clock::scaled(60.0);
+    })
     .await;
     let subscriber = Subscriber::connect(&broker, "home-assistant");
     until_introduced(&subscriber, &["alice", "bob"]).await;
@@ -560,7 +534,7 @@ async fn after_a_broker_restart_everything_is_published_again_and_memory_stays_f
 async fn a_reading_turning_stale_is_published_without_a_new_one() {
     let broker = Mosquitto::start();
     let subscriber = Subscriber::connect(&broker, "home-assistant");
-    let proxy = spawn_publishing(&broker, Clock::scaled(60.0), |url| vec![alice(url)], None).await;
+    let proxy = spawn_publishing(&broker, None, |setup| setup.clock = Clock::scaled(60.0)).await;
     subscriber
         .until_on(&state_topic("alice"), PATIENCE, |m| {
             m.json()["status"] == "fresh"

@@ -3,7 +3,7 @@
 use awc::http::Method;
 use serde_json::Value;
 
-use crate::helpers::{alice, bob, spawn, spawn_app, Options};
+use crate::helpers::{alice, alice_and_bob, spawn_app, spawn_app_with};
 
 fn array(value: &Value) -> &Vec<Value> {
     value.as_array().expect("a JSON array")
@@ -224,14 +224,11 @@ async fn status_describes_the_server_without_calling_share() {
 
 #[actix_web::test]
 async fn status_shows_an_accounts_own_thresholds_to_those_who_may_read_it() {
-    let app = spawn(Options {
-        accounts: |url| {
-            let mut alice = alice(url);
-            alice.thresholds.high = 200;
-            alice.thresholds.low = 70;
-            vec![alice]
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        let mut alice = alice(&setup.sim_url());
+        alice.thresholds.high = 200;
+        alice.thresholds.low = 70;
+        setup.settings.accounts = vec![alice];
     })
     .await;
 
@@ -263,11 +260,7 @@ async fn with_one_account_the_facade_also_answers_at_the_root() {
 
 #[actix_web::test]
 async fn with_several_accounts_only_the_per_account_paths_exist() {
-    let app = spawn(Options {
-        accounts: |url| vec![alice(url), bob(url)],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(alice_and_bob).await;
 
     app.get("/api/v1/entries.json")
         .await
@@ -317,22 +310,7 @@ mod credentials {
     use awc::http::Method;
     use sha1::{Digest, Sha1};
 
-    use crate::helpers::{
-        alice, bob, spawn, with_tokens, Options, TestApp, ALICE_TOKEN, BOB_TOKEN,
-    };
-
-    async fn alice_and_bob_with_tokens() -> TestApp {
-        spawn(Options {
-            accounts: |url| {
-                vec![
-                    with_tokens(alice(url), &[ALICE_TOKEN]),
-                    with_tokens(bob(url), &[BOB_TOKEN]),
-                ]
-            },
-            ..Options::default()
-        })
-        .await
-    }
+    use crate::helpers::{alice_and_bob_with_tokens, spawn_app_with, ALICE_TOKEN, BOB_TOKEN};
 
     fn sha1_hex(token: &str) -> String {
         Sha1::digest(token.as_bytes())
@@ -345,7 +323,7 @@ mod credentials {
 
     #[actix_web::test]
     async fn every_nightscout_credential_form_opens_the_account() {
-        let app = alice_and_bob_with_tokens().await;
+        let app = spawn_app_with(alice_and_bob_with_tokens).await;
         let secret = sha1_hex(ALICE_TOKEN);
         let token_form = format!("token={ALICE_TOKEN}");
         let bearer = format!("Bearer {ALICE_TOKEN}");
@@ -382,7 +360,7 @@ mod credentials {
 
     #[actix_web::test]
     async fn missing_or_wrong_credentials_get_nightscouts_401_without_calling_share() {
-        let app = alice_and_bob_with_tokens().await;
+        let app = spawn_app_with(alice_and_bob_with_tokens).await;
         let nightscout_401 = serde_json::json!({"status": 401, "message": "Unauthorized", "description": "Invalid/Missing"});
         let bob_secret = sha1_hex(BOB_TOKEN);
         let wrong = sha1_hex("not-a-token-of-anyone");
@@ -410,7 +388,7 @@ mod credentials {
 
     #[actix_web::test]
     async fn credentials_that_disagree_are_refused_and_one_token_given_two_ways_is_not() {
-        let app = alice_and_bob_with_tokens().await;
+        let app = spawn_app_with(alice_and_bob_with_tokens).await;
         let alice_secret = sha1_hex(ALICE_TOKEN);
         let bob_secret = sha1_hex(BOB_TOKEN);
         let alice_bearer = format!("Bearer {ALICE_TOKEN}");
@@ -518,15 +496,9 @@ mod credentials {
     #[actix_web::test]
     async fn without_valid_credentials_an_unknown_account_looks_exactly_like_a_protected_one() {
         // Without the slow-down, which would make the twenty refusals take 50 s.
-        let app = spawn(Options {
-            accounts: |url| {
-                vec![
-                    with_tokens(alice(url), &[ALICE_TOKEN]),
-                    with_tokens(bob(url), &[BOB_TOKEN]),
-                ]
-            },
-            configure: |settings| settings.auth.failure_delay_max = std::time::Duration::ZERO,
-            ..Options::default()
+        let app = spawn_app_with(|setup| {
+            alice_and_bob_with_tokens(setup);
+            setup.settings.auth.failure_delay_max = std::time::Duration::ZERO;
         })
         .await;
         let wrong = [("api-secret", "0123456789abcdef0123456789abcdef01234567")];
@@ -565,7 +537,7 @@ mod credentials {
 
     #[actix_web::test]
     async fn probing_names_through_the_status_document_is_slowed_down() {
-        let app = alice_and_bob_with_tokens().await;
+        let app = spawn_app_with(alice_and_bob_with_tokens).await;
         let alices = [("api-secret", sha1_hex(ALICE_TOKEN))];
         let alices = [(alices[0].0, alices[0].1.as_str())];
 
@@ -592,7 +564,7 @@ mod credentials {
 
     #[actix_web::test]
     async fn status_is_public_and_says_a_secret_is_needed() {
-        let app = alice_and_bob_with_tokens().await;
+        let app = spawn_app_with(alice_and_bob_with_tokens).await;
 
         let status = app.get("/ns/alice/api/v1/status.json").await;
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{alice, bob, spawn, spawn_app, wrong_password, Options, Response, TestApp};
+use crate::helpers::{alice_and_bob, spawn_app, spawn_app_with, wrong_password, Response, TestApp};
 use crate::metrics::scrape;
 
 /// Asks `/ready` until it answers 200 (at most 20 s); every other answer must be `not_ready`.
@@ -49,11 +49,7 @@ async fn ready_is_503_naming_the_waiting_account_until_its_feed_has_answered_the
 
 #[actix_web::test]
 async fn ready_waits_for_the_account_no_client_asked_for() {
-    let app = spawn(Options {
-        accounts: |url| vec![alice(url), bob(url)],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(alice_and_bob).await;
 
     assert_eq!(app.get("/readings/current?account=alice").await.status, 200);
     let waiting = app.get("/ready").await;
@@ -69,7 +65,7 @@ async fn ready_waits_for_the_account_no_client_asked_for() {
 
 #[actix_web::test]
 async fn ready_is_200_when_share_rejects_the_login_since_the_failure_is_recorded() {
-    let app = spawn(wrong_password()).await;
+    let app = spawn_app_with(wrong_password).await;
 
     until_ready(&app).await;
     let account = app.account_view("alice").await;

@@ -7,14 +7,14 @@ use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::feed::backoff::{LoginPolicy, RetryPolicy};
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
-use crate::helpers::{spawn, Options, TestApp};
+use crate::helpers::{fast_clock, spawn_app, spawn_app_with, Setup, TestApp};
 
-/// 100 times faster than real time: the next reading falls due ~2.6 s after start.
-fn fast() -> Options {
-    Options {
-        clock: Clock::scaled(100.0),
-        ..Options::default()
-    }
+/// At most one login a minute.
+fn logins_a_minute_apart(setup: &mut Setup) {
+    setup.settings.feed.login = LoginPolicy {
+        min_interval: Duration::from_secs(60),
+        ..LoginPolicy::default()
+    };
 }
 
 fn outage() -> Fault {
@@ -44,7 +44,7 @@ async fn fresh_readings(app: &TestApp) -> serde_json::Value {
 
 #[actix_web::test]
 async fn when_share_fails_the_last_good_day_is_served_and_labelled_stale() {
-    let app = spawn(fast()).await;
+    let app = spawn_app_with(fast_clock).await;
     let before = fresh_readings(&app).await;
     app.sim.inject(outage());
     app.until_published("alice", 2).await;
@@ -93,7 +93,7 @@ async fn when_share_fails_the_last_good_day_is_served_and_labelled_stale() {
 
 #[actix_web::test]
 async fn a_stale_copy_still_turns_current_into_204_after_10_minutes() {
-    let app = spawn(fast()).await;
+    let app = spawn_app_with(fast_clock).await;
     app.sim.set_signal_loss_minutes(11);
     assert_eq!(app.get("/readings/current").await.status, 204);
     app.sim.inject(outage());
@@ -115,14 +115,11 @@ async fn a_stale_copy_still_turns_current_into_204_after_10_minutes() {
 
 #[actix_web::test]
 async fn transient_faults_pause_share_calls_for_the_back_off() {
-    let app = spawn(Options {
-        configure: |settings| {
-            settings.feed.retry = RetryPolicy {
-                initial: Duration::from_secs(30),
-                max: Duration::from_secs(60),
-            };
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        setup.settings.feed.retry = RetryPolicy {
+            initial: Duration::from_secs(30),
+            max: Duration::from_secs(60),
+        };
     })
     .await;
     app.sim.inject(outage());
@@ -159,19 +156,11 @@ async fn transient_faults_pause_share_calls_for_the_back_off() {
 
 #[actix_web::test]
 async fn logins_are_never_closer_than_the_minimum_interval() {
-    let mut sim = crate::helpers::sim_config();
-    // The next reading is due 30 simulated seconds after start.
-    sim.newest_reading_age_seconds = Some(290);
-    let app = spawn(Options {
-        sim,
-        clock: Clock::scaled(20.0),
-        configure: |settings| {
-            settings.feed.login = LoginPolicy {
-                min_interval: Duration::from_secs(60),
-                ..LoginPolicy::default()
-            };
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        // The next reading is due 30 simulated seconds after start.
+        setup.sim.newest_reading_age_seconds = Some(290);
+        setup.clock = Clock::scaled(20.0);
+        logins_a_minute_apart(setup);
     })
     .await;
     fresh_readings(&app).await;
@@ -202,16 +191,7 @@ async fn logins_are_never_closer_than_the_minimum_interval() {
 
 #[actix_web::test]
 async fn a_throttled_login_with_nothing_cached_is_503_with_retry_after() {
-    let app = spawn(Options {
-        configure: |settings| {
-            settings.feed.login = LoginPolicy {
-                min_interval: Duration::from_secs(60),
-                ..LoginPolicy::default()
-            };
-        },
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(logins_a_minute_apart).await;
     app.sim.inject(Fault {
         endpoint: Some(Endpoint::Read),
         kind: FaultKind::ErrorCode {
@@ -235,7 +215,7 @@ async fn a_throttled_login_with_nothing_cached_is_503_with_retry_after() {
 
 #[actix_web::test]
 async fn a_session_expiring_before_a_burst_costs_one_login() {
-    let app = spawn(fast()).await;
+    let app = spawn_app_with(fast_clock).await;
     fresh_readings(&app).await;
     app.sim.expire_sessions();
     app.until_published("alice", 3).await;
@@ -249,7 +229,7 @@ async fn a_session_expiring_before_a_burst_costs_one_login() {
 
 #[actix_web::test]
 async fn a_rejected_login_shows_in_the_circuit_and_is_answered_without_share() {
-    let app = spawn(Options::default()).await;
+    let app = spawn_app().await;
     app.sim.inject(Fault {
         endpoint: Some(Endpoint::LoginById),
         kind: FaultKind::ErrorCode {

@@ -1,6 +1,6 @@
 use awc::http::Method;
 
-use crate::helpers::{account, alice, bob, spawn, spawn_app, Options};
+use crate::helpers::{account, alice_and_bob, bob, spawn_app, spawn_app_with};
 
 #[actix_web::test]
 async fn bad_minutes_and_max_count_are_400_problems() {
@@ -52,11 +52,7 @@ async fn the_edges_of_the_ranges_are_accepted() {
 
 #[actix_web::test]
 async fn account_is_optional_only_with_exactly_one_account() {
-    let app = spawn(Options {
-        accounts: |url| vec![alice(url), bob(url)],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(alice_and_bob).await;
 
     for path in ["/readings", "/readings/latest", "/readings/current"] {
         let body = app.get(path).await.assert_problem(400, "account_required");
@@ -91,11 +87,7 @@ async fn unknown_account_names_are_404() {
 
 #[actix_web::test]
 async fn an_account_logging_in_by_id_skips_the_first_step() {
-    let app = spawn(Options {
-        accounts: |url| vec![bob(url)],
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(|setup| setup.settings.accounts = vec![bob(&setup.sim_url())]).await;
 
     let current = app.get("/readings/current").await;
 
@@ -141,18 +133,16 @@ async fn health_is_ok_without_touching_share() {
 
 #[actix_web::test]
 async fn simulated_accounts_are_labelled_on_every_response() {
-    let app = spawn(Options {
-        accounts: |url| {
-            let mut demo = account(
-                "demo",
-                dexcom_share_proxy::config::Login::Username(crate::helpers::ALICE_USER.into()),
-                crate::helpers::ALICE_PASSWORD,
-                url,
-            );
-            demo.simulated = true;
-            vec![demo, bob(url)]
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        let url = setup.sim_url();
+        let mut demo = account(
+            "demo",
+            dexcom_share_proxy::config::Login::Username(crate::helpers::ALICE_USER.into()),
+            crate::helpers::ALICE_PASSWORD,
+            &url,
+        );
+        demo.simulated = true;
+        setup.settings.accounts = vec![demo, bob(&url)];
     })
     .await;
 

@@ -2,22 +2,13 @@
 
 use std::time::Duration;
 
-use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
-use crate::helpers::{bob, spawn, wrong_password, Options};
-
-/// A clock 100 times faster than real time: the next reading falls due ~2.6 s after start.
-fn fast() -> Options {
-    Options {
-        clock: Clock::scaled(100.0),
-        ..Options::default()
-    }
-}
+use crate::helpers::{bob, fast_clock, spawn_app, spawn_app_with, wrong_password};
 
 #[actix_web::test]
 async fn an_expired_session_logs_in_again_once_and_retries_once() {
-    let app = spawn(fast()).await;
+    let app = spawn_app_with(fast_clock).await;
     assert_eq!(app.get("/readings/current").await.status, 200);
     assert_eq!(app.calls(), (1, 1, 1));
 
@@ -31,7 +22,7 @@ async fn an_expired_session_logs_in_again_once_and_retries_once() {
 
 #[actix_web::test]
 async fn the_session_is_reused_across_refreshes() {
-    let app = spawn(fast()).await;
+    let app = spawn_app_with(fast_clock).await;
     assert_eq!(app.get("/readings").await.status, 200);
 
     app.until_published("alice", 2).await;
@@ -41,7 +32,7 @@ async fn the_session_is_reused_across_refreshes() {
 
 #[actix_web::test]
 async fn a_session_error_on_the_retry_is_a_bad_response_not_a_loop() {
-    let app = spawn(Options::default()).await;
+    let app = spawn_app().await;
     app.sim.inject(Fault {
         endpoint: Some(Endpoint::Read),
         kind: FaultKind::ErrorCode {
@@ -65,7 +56,7 @@ async fn a_session_error_on_the_retry_is_a_bad_response_not_a_loop() {
 
 #[actix_web::test]
 async fn a_wrong_password_is_tried_once_and_never_replayed() {
-    let app = spawn(wrong_password()).await;
+    let app = spawn_app_with(wrong_password).await;
 
     let first = app.get("/readings/current").await;
     let body = first.assert_problem(502, "upstream_auth_failed");
@@ -100,13 +91,10 @@ async fn a_wrong_password_is_tried_once_and_never_replayed() {
 
 #[actix_web::test]
 async fn a_wrong_password_by_account_id_is_tried_once() {
-    let app = spawn(Options {
-        accounts: |url| {
-            let mut bob = bob(url);
-            bob.password = dexcom_share_proxy::domain::Secret::new("nope".into());
-            vec![bob]
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        let mut bob = bob(&setup.sim_url());
+        bob.password = dexcom_share_proxy::domain::Secret::new("nope".into());
+        setup.settings.accounts = vec![bob];
     })
     .await;
 
@@ -121,7 +109,7 @@ async fn a_wrong_password_by_account_id_is_tried_once() {
 
 #[actix_web::test]
 async fn the_lockout_code_is_reported_and_not_replayed() {
-    let app = spawn(Options::default()).await;
+    let app = spawn_app().await;
     app.sim.inject(Fault {
         endpoint: Some(Endpoint::Authenticate),
         kind: FaultKind::ErrorCode {
@@ -149,7 +137,7 @@ async fn the_lockout_code_is_reported_and_not_replayed() {
 #[actix_web::test]
 async fn an_all_zeros_uuid_from_login_is_a_rejected_login() {
     for endpoint in [Endpoint::Authenticate, Endpoint::LoginById] {
-        let app = spawn(Options::default()).await;
+        let app = spawn_app().await;
         app.sim.inject(Fault {
             endpoint: Some(endpoint),
             kind: FaultKind::ZeroUuid,
@@ -171,10 +159,10 @@ async fn an_all_zeros_uuid_from_login_is_a_rejected_login() {
 
 #[actix_web::test]
 async fn a_rejected_login_is_not_retried_when_the_feed_restarts_after_idling() {
-    let app = spawn(Options {
-        clock: Clock::scaled(100.0),
-        configure: |settings| settings.feed.idle_after = Duration::from_secs(60),
-        ..wrong_password()
+    let app = spawn_app_with(|setup| {
+        wrong_password(setup);
+        fast_clock(setup);
+        setup.settings.feed.idle_after = Duration::from_secs(60);
     })
     .await;
     app.get("/readings")

@@ -4,10 +4,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use dexcom_share_proxy::clock::Clock;
-
 use crate::helpers::{
-    alice, bob, spawn, spawn_app, with_tokens, Options, TestApp, ALICE_TOKEN, BOB_TOKEN,
+    alice_and_bob_with_tokens, fast_clock, spawn_app, spawn_app_with, TestApp, ALICE_TOKEN,
+    BOB_TOKEN,
 };
 
 const SOON: Duration = Duration::from_secs(10);
@@ -57,11 +56,7 @@ async fn on_connect_a_stream_sends_the_newest_reading_and_the_status() {
 
 #[actix_web::test]
 async fn a_new_reading_is_pushed_once_as_the_feed_learns_it() {
-    let app = spawn(Options {
-        clock: Clock::scaled(100.0),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(fast_clock).await;
     let mut stream = app.stream("/readings/stream", &[]).await;
     let first = stream.next_of("reading", SOON).await.expect("the newest");
     let first_id: i64 = first.id.expect("id").parse().expect("ms");
@@ -116,11 +111,8 @@ async fn last_event_id_replays_exactly_the_readings_after_it() {
 
 #[actix_web::test]
 async fn an_idle_stream_gets_a_comment_every_keep_alive_interval() {
-    let app = spawn(Options {
-        configure: |settings| settings.push.keep_alive = Duration::from_millis(100),
-        ..Options::default()
-    })
-    .await;
+    let app =
+        spawn_app_with(|setup| setup.settings.push.keep_alive = Duration::from_millis(100)).await;
     let mut stream = app.stream("/readings/stream", &[]).await;
     stream.next_of("status", SOON).await.expect("status");
 
@@ -140,12 +132,9 @@ async fn an_idle_stream_gets_a_comment_every_keep_alive_interval() {
 
 #[actix_web::test]
 async fn streams_beyond_the_cap_get_503_and_a_closed_one_frees_its_place() {
-    let app = spawn(Options {
-        configure: |settings| {
-            settings.push.max_streams = 1;
-            settings.push.keep_alive = Duration::from_millis(50);
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        setup.settings.push.max_streams = 1;
+        setup.settings.push.keep_alive = Duration::from_millis(50);
     })
     .await;
     let mut first = app.stream("/readings/stream", &[]).await;
@@ -171,11 +160,7 @@ async fn streams_beyond_the_cap_get_503_and_a_closed_one_frees_its_place() {
 #[actix_web::test]
 async fn the_place_of_a_client_that_hung_up_is_free_again_after_a_refusal_or_two() {
     // Keep-alives far apart: only the refusals make the open stream write.
-    let app = spawn(Options {
-        configure: |settings| settings.push.max_streams = 1,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(|setup| setup.settings.push.max_streams = 1).await;
     let mut first = app.stream("/readings/stream", &[]).await;
     first.next_of("status", SOON).await.expect("status");
 
@@ -197,14 +182,11 @@ async fn the_place_of_a_client_that_hung_up_is_free_again_after_a_refusal_or_two
 
 #[actix_web::test]
 async fn a_client_that_does_not_read_is_dropped_and_frees_its_place() {
-    let app = spawn(Options {
-        configure: |settings| {
-            settings.push.max_streams = 1;
-            settings.push.buffer_events = 2;
-            settings.push.slow_client = Duration::from_millis(300);
-            settings.push.keep_alive = Duration::from_millis(1);
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        setup.settings.push.max_streams = 1;
+        setup.settings.push.buffer_events = 2;
+        setup.settings.push.slow_client = Duration::from_millis(300);
+        setup.settings.push.keep_alive = Duration::from_millis(1);
     })
     .await;
     // A client with a tiny receive window that asks for the whole day and reads nothing.
@@ -246,11 +228,7 @@ async fn a_client_that_does_not_read_is_dropped_and_frees_its_place() {
 
 #[actix_web::test]
 async fn a_reconnect_from_far_back_gets_the_whole_day_not_a_drop() {
-    let app = spawn(Options {
-        configure: |settings| settings.push.buffer_events = 2,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(|setup| setup.settings.push.buffer_events = 2).await;
     let day = app.get("/readings?minutes=1440&max_count=288").await.json();
     let held = day.as_array().expect("array").len();
 
@@ -275,11 +253,7 @@ async fn a_reconnect_from_far_back_gets_the_whole_day_not_a_drop() {
 
 #[actix_web::test]
 async fn a_last_event_id_from_the_future_does_not_hold_back_new_readings() {
-    let app = spawn(Options {
-        clock: Clock::scaled(100.0),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(fast_clock).await;
     let mut stream = app
         .stream("/readings/stream", &[("last-event-id", "99999999999999")])
         .await;
@@ -306,16 +280,7 @@ async fn a_last_event_id_from_the_future_does_not_hold_back_new_readings() {
 
 #[actix_web::test]
 async fn streams_follow_the_token_rules_and_take_the_token_from_the_query() {
-    let app = spawn(Options {
-        accounts: |url| {
-            vec![
-                with_tokens(alice(url), &[ALICE_TOKEN]),
-                with_tokens(bob(url), &[BOB_TOKEN]),
-            ]
-        },
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(alice_and_bob_with_tokens).await;
 
     app.get("/readings/stream?account=alice")
         .await
@@ -340,10 +305,9 @@ async fn streams_follow_the_token_rules_and_take_the_token_from_the_query() {
 
 #[actix_web::test]
 async fn many_subscribers_cost_share_one_login_and_one_read_and_keep_the_account_watched() {
-    let app = spawn(Options {
-        configure: |settings| settings.feed.idle_after = Duration::from_secs(60),
-        clock: Clock::scaled(100.0),
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        fast_clock(setup);
+        setup.settings.feed.idle_after = Duration::from_secs(60);
     })
     .await;
     let mut streams = Vec::new();
@@ -364,11 +328,7 @@ async fn many_subscribers_cost_share_one_login_and_one_read_and_keep_the_account
 
 #[actix_web::test]
 async fn status_events_follow_an_upstream_fault_and_the_reading_ageing() {
-    let mut app = spawn(Options {
-        clock: Clock::scaled(100.0),
-        ..Options::default()
-    })
-    .await;
+    let mut app = spawn_app_with(fast_clock).await;
     let mut stream = app.stream("/readings/stream", &[]).await;
     let first = stream.next_of("status", SOON).await.expect("status");
     assert_eq!(first.json()["state"], "fresh");

@@ -1,9 +1,8 @@
 use std::time::Duration;
 
-use dexcom_share_proxy::clock::Clock;
 use dexcom_share_proxy::simulator::{Endpoint, Fault, FaultKind};
 
-use crate::helpers::{account, spawn, Options, ALICE_PASSWORD, ALICE_USER};
+use crate::helpers::{account, fast_clock, spawn_app, spawn_app_with, ALICE_PASSWORD, ALICE_USER};
 use dexcom_share_proxy::config::Login;
 
 fn read_fault(kind: FaultKind) -> Fault {
@@ -42,11 +41,8 @@ async fn upstream_faults_map_to_the_right_5xx_and_the_service_recovers() {
         ),
     ];
     for (kind, status, code) in cases {
-        let app = spawn(Options {
-            configure: |settings| settings.feed.deadline = Duration::from_secs(1),
-            ..Options::default()
-        })
-        .await;
+        let app =
+            spawn_app_with(|setup| setup.settings.feed.deadline = Duration::from_secs(1)).await;
         let label = format!("{kind:?}");
         app.sim.inject(read_fault(kind));
 
@@ -72,22 +68,19 @@ async fn upstream_faults_map_to_the_right_5xx_and_the_service_recovers() {
 
 #[actix_web::test]
 async fn a_refused_connection_is_503() {
-    let app = spawn(Options {
-        accounts: |_| {
-            // A port that was just free: nothing listens there.
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("free port")
-                .port();
-            let url = format!("http://127.0.0.1:{port}/ShareWebServices/Services/");
-            vec![account(
-                "alice",
-                Login::Username(ALICE_USER.into()),
-                ALICE_PASSWORD,
-                &url,
-            )]
-        },
-        ..Options::default()
+    let app = spawn_app_with(|setup| {
+        // A port that was just free: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let url = format!("http://127.0.0.1:{port}/ShareWebServices/Services/");
+        setup.settings.accounts = vec![account(
+            "alice",
+            Login::Username(ALICE_USER.into()),
+            ALICE_PASSWORD,
+            &url,
+        )];
     })
     .await;
 
@@ -99,13 +92,7 @@ async fn a_refused_connection_is_503() {
 
 #[actix_web::test]
 async fn legacy_share_formats_are_read() {
-    let mut sim = crate::helpers::sim_config();
-    sim.accounts[0].legacy_format = true;
-    let app = spawn(Options {
-        sim,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(|setup| setup.sim.accounts[0].legacy_format = true).await;
 
     let response = app.get("/readings?max_count=12").await;
 
@@ -228,7 +215,7 @@ async fn unreadable_bodies_fail_the_read_and_are_never_served() {
         ),
     ];
     for (label, status, body, content_type, want_status, want_code) in cases {
-        let app = spawn(Options::default()).await;
+        let app = spawn_app().await;
         app.sim.inject(share_answers(status, body, content_type));
 
         app.get("/readings")
@@ -244,7 +231,7 @@ async fn unreadable_bodies_fail_the_read_and_are_never_served() {
 
 #[actix_web::test]
 async fn out_of_order_and_duplicate_records_are_served_in_order_once() {
-    let app = spawn(Options::default()).await;
+    let app = spawn_app().await;
     let body = serde_json::json!([
         record(10, 110, "Flat"),
         record(0, 100, "FortyFiveUp"),
@@ -270,7 +257,7 @@ async fn out_of_order_and_duplicate_records_are_served_in_order_once() {
 
 #[actix_web::test]
 async fn a_gap_in_the_trace_stays_a_gap_and_current_follows_the_newest_reading() {
-    let app = spawn(Options::default()).await;
+    let app = spawn_app().await;
     let body = serde_json::json!([
         record(45, 150, "Flat"),
         record(50, 148, "Flat"),
@@ -296,11 +283,7 @@ async fn a_gap_in_the_trace_stays_a_gap_and_current_follows_the_newest_reading()
 
 #[actix_web::test]
 async fn when_share_goes_away_the_last_good_day_is_served_stale() {
-    let mut app = spawn(Options {
-        clock: Clock::scaled(100.0),
-        ..Options::default()
-    })
-    .await;
+    let mut app = spawn_app_with(fast_clock).await;
     assert_eq!(app.get("/readings/current").await.status, 200);
     app.stop_simulator().await;
     app.until_published("alice", 2).await;
@@ -358,7 +341,7 @@ async fn shares_own_words_never_reach_clients() {
     ];
     for kind in faults {
         let label = format!("{kind:?}");
-        let app = spawn(Options::default()).await;
+        let app = spawn_app().await;
         app.sim.inject(read_fault(kind));
 
         let answer = app.get("/readings").await;
