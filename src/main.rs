@@ -70,7 +70,10 @@ fn main() -> ExitCode {
         Some(Command::Healthcheck { url, timeout }) => probe(&url, Duration::from_secs(timeout)),
         Some(Command::CheckConfig(args)) => check_config(&args),
         None if cli.print_openapi => {
-            print!("{}", dexcom_share_proxy::openapi::document_json());
+            out(format_args!(
+                "{}",
+                dexcom_share_proxy::openapi::document_json()
+            ));
             ExitCode::SUCCESS
         }
         None => {
@@ -154,7 +157,10 @@ fn check_config(args: &RunArgs) -> ExitCode {
                 Some(path) => format!("{} and the environment", path.display()),
                 None => "the environment".to_owned(),
             };
-            print!("configuration OK ({source})\n{}", Summary(&settings));
+            out(format_args!(
+                "configuration OK ({source})\n{}",
+                Summary(&settings)
+            ));
             ExitCode::SUCCESS
         }
         Err(error) => fail(format, &error),
@@ -164,16 +170,23 @@ fn check_config(args: &RunArgs) -> ExitCode {
 fn probe(url: &str, timeout: Duration) -> ExitCode {
     match healthcheck::probe(url, timeout) {
         Ok(200) => {
-            println!("healthy: {url} answered 200");
+            out(format_args!("healthy: {url} answered 200\n"));
             ExitCode::SUCCESS
         }
         Ok(status) => {
-            println!("unhealthy: {url} answered {status}");
+            out(format_args!("unhealthy: {url} answered {status}\n"));
             ExitCode::FAILURE
         }
         Err(error) => {
-            println!("unhealthy: {url}: {error}");
+            out(format_args!("unhealthy: {url}: {error}\n"));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes to stdout. A reader that stopped reading (`… | head`) is not an error of ours:
+/// `print!` would panic on the broken pipe.
+fn out(text: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_fmt(text);
 }

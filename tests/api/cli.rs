@@ -125,3 +125,21 @@ fn the_access_log_is_off_by_default_and_on_with_its_flag() {
         assert!(!log.contains("not-logged-0123456789"), "{log}");
     }
 }
+
+/// `dexcom-share-proxy --print-openapi | head` is a normal use: a reader that stops early
+/// must not make the binary panic on the broken pipe.
+#[test]
+fn a_reader_that_stops_early_is_not_a_panic() {
+    let mut child = proxy()
+        .arg("--print-openapi")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the proxy");
+    // Close the read end at once: the document (over 100 KiB) cannot fit in the pipe.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait for the proxy");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+}

@@ -104,7 +104,18 @@ async fn legacy_share_formats_are_read() {
 
 /// A Share record `minutes_ago` old, in the current wire format.
 fn record(minutes_ago: i64, value: i64, trend: &str) -> serde_json::Value {
-    let ms = (chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).timestamp_millis();
+    record_before(chrono::Utc::now(), minutes_ago, value, trend)
+}
+
+/// A record `minutes_ago` before `now`: records meant to be duplicates must share one `now`,
+/// or the clock ticking between them makes them different readings.
+fn record_before(
+    now: chrono::DateTime<chrono::Utc>,
+    minutes_ago: i64,
+    value: i64,
+    trend: &str,
+) -> serde_json::Value {
+    let ms = (now - chrono::Duration::minutes(minutes_ago)).timestamp_millis();
     serde_json::json!({
         "WT": format!("Date({ms})"),
         "ST": format!("Date({ms})"),
@@ -232,12 +243,13 @@ async fn unreadable_bodies_fail_the_read_and_are_never_served() {
 #[actix_web::test]
 async fn out_of_order_and_duplicate_records_are_served_in_order_once() {
     let app = spawn_app().await;
+    let now = chrono::Utc::now();
     let body = serde_json::json!([
-        record(10, 110, "Flat"),
-        record(0, 100, "FortyFiveUp"),
-        record(10, 110, "Flat"),
-        record(5, 105, "Flat"),
-        record(0, 100, "FortyFiveUp"),
+        record_before(now, 10, 110, "Flat"),
+        record_before(now, 0, 100, "FortyFiveUp"),
+        record_before(now, 10, 110, "Flat"),
+        record_before(now, 5, 105, "Flat"),
+        record_before(now, 0, 100, "FortyFiveUp"),
     ]);
     app.sim
         .inject(share_answers(200, body.to_string(), "application/json"));
