@@ -66,14 +66,7 @@ holds() { awk "BEGIN {exit !($1)}" && echo 1 || echo 0; }
 
 # --- 1–2: throughput against the bare handler --------------------------------------------
 lib_start_simulator "$bin/share-simulator" "$work"
-cat >"$work/proxy.toml" <<TOML
-[[accounts]]
-name = "demo"
-username = "demo@example.com"
-password = "demo-password"
-base_url = "$SIM_URL"
-TOML
-chmod 600 "$work/proxy.toml"
+lib_write_config "$work/proxy.toml" --account name=demo "${LIB_DEMO_LOGIN[@]}" base_url="$SIM_URL"
 lib_start_proxy "$bin/dexcom-share-proxy" "$work" "$work/proxy.toml"
 proxy_url="$PROXY_URL"
 proxy_pid="$PROXY_PID"
