@@ -1,5 +1,6 @@
-//! The read side of the Nightscout REST API, served from the cached window: entries, the
-//! `/pebble` summary and the status document that Nightscout clients ask for.
+//! Nightscout's formats, without HTTP: SGV entries (JSON and tab-separated text), the
+//! `/pebble` summary, and the entries query. The facade's handlers are in
+//! [`crate::routes::nightscout_facade`].
 
 pub mod entry;
 pub mod pebble;
