@@ -32,7 +32,7 @@ use crate::routes;
         crate::push::FeedStatus,
         crate::push::DataState,
         crate::push::Range
-    )),
+    ), responses(crate::routes::responses::TooManyAuthFailures)),
     tags(
         (name = "readings", description = "Glucose readings of one account"),
         (name = "service", description = "Accounts and service health"),
@@ -145,8 +145,9 @@ fn span(span: Duration) -> String {
     }
 }
 
-/// The response headers several operations carry, described once.
-const SHARED_HEADERS: [(&str, &str); 2] = [
+/// The response headers several operations carry, described once (where an operation does not
+/// describe its own).
+const SHARED_HEADERS: [(&str, &str); 3] = [
     (
         "Cache-Status",
         "RFC 9211: `dexcom-share-proxy; fwd=miss; stored` (waited for the feed's first read), \
@@ -155,6 +156,10 @@ const SHARED_HEADERS: [(&str, &str); 2] = [
          failed; the last good copy)",
     ),
     ("Age", "Seconds since Share last answered a read"),
+    (
+        "WWW-Authenticate",
+        "`Bearer realm=\"dexcom-share-proxy\"`, with `error=\"invalid_token\"` for a wrong token",
+    ),
 ];
 
 /// Fills in the description of every [`SHARED_HEADERS`] header an operation declares.
@@ -169,7 +174,9 @@ fn describe_shared_headers(api: &mut OpenApiDoc) {
             };
             for (name, description) in SHARED_HEADERS {
                 if let Some(RefOr::T(header)) = response.headers.get_mut(name) {
-                    header.description = Some(description.to_owned());
+                    header
+                        .description
+                        .get_or_insert_with(|| description.to_owned());
                 }
             }
         }

@@ -3,6 +3,17 @@
 
 use crate::error::Problem;
 
+/// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than four
+/// failed credential attempts waiting at once, or more than 30 in the last minute; answered at
+/// once instead of after the growing delay. Requests with valid credentials are never refused.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
+)]
+#[allow(dead_code)] // only describes a response for the OpenAPI document
+pub struct TooManyAuthFailures(Problem);
+
 /// The error answers every readings endpoint documents (all `application/problem+json`).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)] // only describes responses for the OpenAPI document
@@ -18,7 +29,7 @@ pub enum ReadingErrors {
     #[response(
         status = 401,
         content_type = "application/problem+json",
-        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\"`, with `error=\"invalid_token\"` for a wrong token"))
+        headers(("WWW-Authenticate" = String))
     )]
     Unauthorized(Problem),
     /// `token_forbidden`: the token belongs to another account (or, when some account needs a
@@ -28,16 +39,8 @@ pub enum ReadingErrors {
     /// `account_not_found`: no account has the name (only when no account needs a token).
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
-    /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than
-    /// four failed token attempts waiting at once, or more than 30 in the last minute; answered
-    /// at once instead of after the growing delay. Requests with a valid token are never
-    /// refused.
-    #[response(
-        status = 429,
-        content_type = "application/problem+json",
-        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
-    )]
-    TooManyAuthFailures(Problem),
+    #[response(status = 429)]
+    TooManyAuthFailures(#[to_response] TooManyAuthFailures),
     /// `upstream_auth_failed` (with `Retry-After`), `upstream_locked` (with `Retry-After`) or
     /// `upstream_bad_response`.
     #[response(
@@ -66,19 +69,11 @@ pub enum AccountsErrors {
     #[response(
         status = 401,
         content_type = "application/problem+json",
-        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\", error=\"invalid_token\"`"))
+        headers(("WWW-Authenticate" = String))
     )]
     Unauthorized(Problem),
-    /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than
-    /// four failed token attempts waiting at once, or more than 30 in the last minute; answered
-    /// at once instead of after the growing delay. Requests with a valid token are never
-    /// refused.
-    #[response(
-        status = 429,
-        content_type = "application/problem+json",
-        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
-    )]
-    TooManyAuthFailures(Problem),
+    #[response(status = 429)]
+    TooManyAuthFailures(#[to_response] TooManyAuthFailures),
 }
 
 /// The error answers of `/readings/stream` (`application/problem+json`).
@@ -97,13 +92,8 @@ pub enum StreamErrors {
     /// `account_not_found`.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
-    /// `too_many_auth_failures`.
-    #[response(
-        status = 429,
-        content_type = "application/problem+json",
-        headers(("Retry-After" = u64, description = "Seconds before this client's credentials are checked again"))
-    )]
-    TooMany(Problem),
+    #[response(status = 429)]
+    TooMany(#[to_response] TooManyAuthFailures),
     /// `too_many_streams`: `push.max_streams` streams are open.
     #[response(
         status = 503,
@@ -123,7 +113,7 @@ pub enum MetricsErrors {
     #[response(
         status = 401,
         content_type = "application/problem+json",
-        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"dexcom-share-proxy\"`, with `error=\"invalid_token\"` for a wrong token"))
+        headers(("WWW-Authenticate" = String))
     )]
     Unauthorized(Problem),
     /// `metrics_forbidden`: the client is not on the service's host and no metrics tokens
@@ -133,13 +123,8 @@ pub enum MetricsErrors {
     /// `not_found`: `[metrics] enabled = false`.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
-    /// `too_many_auth_failures`, as for `/readings`.
-    #[response(
-        status = 429,
-        content_type = "application/problem+json",
-        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
-    )]
-    TooManyAuthFailures(Problem),
+    #[response(status = 429)]
+    TooManyAuthFailures(#[to_response] TooManyAuthFailures),
 }
 
 /// The error answer of `/ready` (`application/problem+json`).

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::super::responses::TooManyAuthFailures;
 use crate::error::Problem;
 
 /// Nightscout's refusal, which its clients read: `{"status":401,"message":"Unauthorized",
@@ -30,15 +31,8 @@ pub enum FacadeErrors {
     /// `account_not_found` (only when no account needs a token).
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
-    /// `too_many_auth_failures`: this client (its IPv4 address or IPv6 /64) has more than
-    /// four failed credential attempts waiting at once, or more than 30 in the last minute.
-    /// Requests with valid credentials are never refused.
-    #[response(
-        status = 429,
-        content_type = "application/problem+json",
-        headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))
-    )]
-    TooManyAuthFailures(Problem),
+    #[response(status = 429)]
+    TooManyAuthFailures(#[to_response] TooManyAuthFailures),
     /// `upstream_auth_failed`, `upstream_locked` or `upstream_bad_response`.
     #[response(status = 502, content_type = "application/problem+json")]
     BadGateway(Problem),

@@ -134,8 +134,7 @@ async fn entries_response(
             "extendedSettings": {}, "authorized": null, "runtimeState": "loaded"
         })),
         (status = 404, description = "`account_not_found` (only when no account needs a token)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_auth_failures`: this client has too many failed credential attempts waiting at once, or in the last minute", body = crate::error::Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds until the client's failed attempts have decayed below the limits"))),
+        (status = 429, response = super::responses::TooManyAuthFailures),
     )
 )]
 #[get("/ns/{account}/api/v1/status.json")]
