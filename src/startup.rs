@@ -201,12 +201,20 @@ fn app(
     app.configure(|config| routes::nightscout_facade::configure_aliases(config, root_aliases))
         .app_data(parts.state.clone())
         .app_data(parts.known.clone())
-        .service(web::redirect(DOCS_PATH, format!("{DOCS_PATH}/")))
+        // GET only (`web::redirect` answers every method): other methods get the fallback's 405.
+        .route(DOCS_PATH, web::get().to(to_docs))
         .service(
             SwaggerUi::new(format!("{DOCS_PATH}/{{_:.*}}")).url(OPENAPI_PATH, parts.spec.clone()),
         )
         .default_service(web::to(routes::fallback))
         .wrap(from_fn(middleware::guard))
+}
+
+/// `/docs` → `/docs/`, where the Swagger UI's relative links resolve.
+async fn to_docs() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::TemporaryRedirect()
+        .insert_header((header::LOCATION, format!("{DOCS_PATH}/")))
+        .finish()
 }
 
 /// Connections the kernel queues while the workers are busy (std's own `bind` queues 128:

@@ -112,6 +112,9 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
         (Method::DELETE, "/readings/current"),
         (Method::PUT, "/accounts"),
         (Method::POST, "/health"),
+        (Method::POST, "/openapi.json"),
+        (Method::POST, "/docs"),
+        (Method::DELETE, "/docs/index.html"),
     ] {
         let response = app.request(method, path).await;
         response.assert_problem(405, "method_not_allowed");
