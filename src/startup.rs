@@ -107,9 +107,8 @@ impl Application {
         let spec = crate::openapi::document();
         let parts = Parts {
             state,
-            known: web::Data::new(KnownPaths::of(&spec)),
+            known: web::Data::new(KnownPaths::of(&spec, settings.accounts.len() == 1)),
             spec,
-            root_aliases: settings.accounts.len() == 1,
         };
         // Every layer costs every request, even switched off: without CORS and the access
         // log, the application goes without their layers.
@@ -178,7 +177,6 @@ struct Parts {
     state: web::Data<AppState>,
     spec: utoipa::openapi::OpenApi,
     known: web::Data<KnownPaths>,
-    root_aliases: bool,
 }
 
 /// One worker's application: the routes, the Swagger UI, the fallback, and the guard layer.
@@ -197,7 +195,7 @@ fn app(
         .into_utoipa_app()
         .configure(routes::configure)
         .split_for_parts();
-    let root_aliases = parts.root_aliases;
+    let root_aliases = parts.known.root_aliases();
     app.configure(|config| routes::nightscout_facade::configure_aliases(config, root_aliases))
         .app_data(parts.state.clone())
         .app_data(parts.known.clone())

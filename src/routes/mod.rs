@@ -94,8 +94,10 @@ pub fn resolve_account(
 pub struct KnownPaths {
     /// Paths outside the facade.
     native: Vec<String>,
-    /// Facade paths below `/ns/{account}`, also served at the root with a single account.
+    /// Facade paths below `/ns/{account}`.
     facade: Vec<String>,
+    /// Whether the facade paths are served at the root too (exactly one account).
+    root_aliases: bool,
 }
 
 /// Where the OpenAPI document is served.
@@ -104,7 +106,7 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 pub const DOCS_PATH: &str = "/docs";
 
 impl KnownPaths {
-    pub fn of(spec: &utoipa::openapi::OpenApi) -> KnownPaths {
+    pub fn of(spec: &utoipa::openapi::OpenApi, root_aliases: bool) -> KnownPaths {
         let (facade, native) = spec
             .paths
             .paths
@@ -121,27 +123,35 @@ impl KnownPaths {
             .cloned()
             .chain([OPENAPI_PATH, DOCS_PATH].map(str::to_owned))
             .collect();
-        KnownPaths { native, facade }
+        KnownPaths {
+            native,
+            facade,
+            root_aliases,
+        }
     }
 
-    fn contains(&self, path: &str, single_account: bool) -> bool {
+    pub fn root_aliases(&self) -> bool {
+        self.root_aliases
+    }
+
+    fn contains(&self, path: &str) -> bool {
         let facade_path = match path.strip_prefix("/ns/") {
             Some(rest) => rest.find('/').map(|at| &rest[at..]),
-            None => single_account.then_some(path),
+            None => self.root_aliases.then_some(path),
         };
         self.native.iter().any(|p| p == path)
-            || path.starts_with(&format!("{DOCS_PATH}/"))
+            || path
+                .strip_prefix(DOCS_PATH)
+                .is_some_and(|rest| rest.starts_with('/'))
             || facade_path.is_some_and(|p| self.facade.iter().any(|f| f == p))
     }
 }
 
 /// Everything no route matched: 405 on a known path, else 404, both as problem+json.
 pub async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    let state = req.app_data::<actix_web::web::Data<crate::state::AppState>>();
-    let single_account = state.is_some_and(|state| state.accounts.single().is_some());
     let known = req
         .app_data::<actix_web::web::Data<KnownPaths>>()
-        .is_some_and(|paths| paths.contains(req.path(), single_account));
+        .is_some_and(|paths| paths.contains(req.path()));
     Err(if known {
         ApiError::MethodNotAllowed { allow: "GET" }
     } else {
