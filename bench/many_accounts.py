@@ -29,6 +29,8 @@ import subprocess
 import threading
 import time
 
+from benchproc import env_without_rust_log, free_port, rss_kb, start_simulator, stop, write_private
+
 PASSWORD = "bench-password-1234"
 
 
@@ -40,42 +42,13 @@ def write_configs(work, n):
     sim = [f'[[accounts]]\nusername = "user{i:04d}@example.com"\n'
            f'account_id = "{account_id(i)}"\npassword = "{PASSWORD}"\nutc_offset_minutes = -240\n'
            for i in range(n)]
-    sim_path = os.path.join(work, "sim-many.toml")
-    with open(sim_path, "w") as f:
-        f.write("\n".join(sim))
-    return sim_path
+    return write_private(os.path.join(work, "sim-many.toml"), "\n".join(sim))
 
 
 def write_proxy_config(work, n, sim_url):
     lines = [f'[[accounts]]\nname = "a{i:04d}"\nusername = "user{i:04d}@example.com"\n'
              f'password = "{PASSWORD}"\nbase_url = "{sim_url}"\n' for i in range(n)]
-    path = os.path.join(work, "proxy-many.toml")
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
-    os.chmod(path, 0o600)
-    return path
-
-
-def start_simulator(binary, config, work):
-    out = open(os.path.join(work, "sim-many.out"), "w+")
-    err = open(os.path.join(work, "sim-many.err"), "w")
-    proc = subprocess.Popen([binary, "--config", config, "--listen", "127.0.0.1:0"],
-                            stdout=out, stderr=err)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        out.seek(0)
-        for line in out:
-            if line.startswith("share-simulator listening on "):
-                return proc, line.split(" on ", 1)[1].strip()
-        time.sleep(0.01)
-    proc.kill()
-    raise SystemExit("the simulator did not start")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return write_private(os.path.join(work, "proxy-many.toml"), "\n".join(lines))
 
 
 def health_ok(port):
@@ -88,11 +61,10 @@ def health_ok(port):
 
 
 def spawn_and_time(binary, config, port, stderr_path):
-    env = {k: v for k, v in os.environ.items() if k != "RUST_LOG"}
     err = open(stderr_path, "w")
     started = time.perf_counter()
     proc = subprocess.Popen([binary, "--config", config, "--listen", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=err, env=env)
+                            stdout=subprocess.DEVNULL, stderr=err, env=env_without_rust_log())
     while not health_ok(port):
         if proc.poll() is not None:
             raise SystemExit(f"the proxy exited with {proc.returncode}; see {stderr_path}")
@@ -101,14 +73,6 @@ def spawn_and_time(binary, config, port, stderr_path):
             raise SystemExit("the proxy did not answer /health within 30 s")
         time.sleep(0.001)
     return proc, (time.perf_counter() - started) * 1000
-
-
-def rss_kb(pid, key="VmRSS"):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return None
 
 
 _local = threading.local()
@@ -145,7 +109,8 @@ def main():
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
-    sim, sim_url = start_simulator(args.sim, write_configs(args.work, args.accounts), args.work)
+    sim_config = write_configs(args.work, args.accounts)
+    sim, sim_url = start_simulator(args.sim, args.work, "many", ["--config", sim_config])
     proxy = None
     try:
         config = write_proxy_config(args.work, args.accounts, sim_url)
@@ -192,11 +157,8 @@ def main():
             "share_calls": calls,
         }))
     finally:
-        if proxy is not None:
-            proxy.terminate()
-            proxy.wait()
-        sim.terminate()
-        sim.wait()
+        stop(proxy)
+        stop(sim)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ Prints one JSON object on stdout. Needs Linux (/proc, SO_TIMESTAMPNS, epoll).
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import http.client
 import json
@@ -58,6 +59,8 @@ import statistics
 import struct
 import subprocess
 import time
+
+from benchproc import env_without_rust_log, free_port, rss_kb, start_simulator, stop, write_private
 
 ACCOUNT = "demo"  # the simulator's built-in account when it runs without a config
 USERNAME = "demo@example.com"
@@ -82,36 +85,11 @@ def raise_fd_limit(needed):
         resource.setrlimit(resource.RLIMIT_NOFILE, (needed if hard == unlimited else hard, hard))
 
 
-def start_simulator(binary, work, speed):
-    out = open(os.path.join(work, f"sim-sse-{speed:g}.out"), "w+")
-    err = open(os.path.join(work, f"sim-sse-{speed:g}.err"), "w")
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--speed", str(speed)],
-                            stdout=out, stderr=err)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        out.seek(0)
-        for line in out:
-            if line.startswith("share-simulator listening on "):
-                return proc, line.split(" on ", 1)[1].strip()
-        time.sleep(0.01)
-    proc.kill()
-    raise SystemExit("sse_fanout: the simulator did not start")
-
-
 def write_proxy_config(work, sim_url, max_streams):
-    path = os.path.join(work, "proxy-sse.toml")
-    with open(path, "w") as f:
-        f.write(f'[[accounts]]\nname = "{ACCOUNT}"\nusername = "{USERNAME}"\n'
-                f'password = "{PASSWORD}"\nbase_url = "{sim_url}"\n\n'
-                f'[push]\nmax_streams = {max_streams}\n')
-    os.chmod(path, 0o600)
-    return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return write_private(os.path.join(work, "proxy-sse.toml"),
+                         f'[[accounts]]\nname = "{ACCOUNT}"\nusername = "{USERNAME}"\n'
+                         f'password = "{PASSWORD}"\nbase_url = "{sim_url}"\n\n'
+                         f'[push]\nmax_streams = {max_streams}\n')
 
 
 def get(port, path):
@@ -139,20 +117,6 @@ def start_proxy(command, port, stderr, env):
         time.sleep(0.01)
     proc.kill()
     raise SystemExit("sse_fanout: the proxy did not answer /health within 30 s")
-
-
-def stop(proc):
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        proc.wait()
-
-
-def rss_kb(pid, key="VmRSS"):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return None
 
 
 def open_sockets(pid):
@@ -188,10 +152,6 @@ def others_share(before, after):
     if total <= 0:
         return None, None
     return round(max(busy - ours, 0) / total, 3), round(steal / total, 3)
-
-
-def env_without_rust_log():
-    return {k: v for k, v in os.environ.items() if k != "RUST_LOG"}
 
 
 # --- the client ----------------------------------------------------------------------------
@@ -402,19 +362,27 @@ def not_ok(streams):
 
 # --- part 1: memory ------------------------------------------------------------------------
 
-async def measure_memory(args, selector):
-    sim, sim_url = start_simulator(args.sim, args.work, 1)
+@contextlib.contextmanager
+def release_proxy(args, name):
+    """The release proxy, at its default logging, in front of a fresh simulator on the system
+    clock: what the memory figures are measured on. Yields (proxy process, port)."""
+    sim, sim_url = start_simulator(args.sim, args.work, "sse-1")
     proxy = None
     try:
         config = write_proxy_config(args.work, sim_url, args.subscribers + 100)
         port = free_port()
-        with open(os.path.join(args.work, "proxy-sse-memory.err"), "w") as err:
+        with open(os.path.join(args.work, f"proxy-sse-{name}.err"), "w") as err:
             proxy = start_proxy([args.proxy, "--config", config], port, err,
                                 env_without_rust_log())
-        figures = await memory_with(proxy.pid, port, args.subscribers, selector)
+        yield proxy, port
     finally:
         stop(proxy)
         stop(sim)
+
+
+async def measure_memory(args, selector):
+    with release_proxy(args, "memory") as (proxy, port):
+        figures = await memory_with(proxy.pid, port, args.subscribers, selector)
     figures["plain_connection_kb"] = await plain_connection_kb(args, selector)
     return figures
 
@@ -423,14 +391,7 @@ async def plain_connection_kb(args, selector):
     """RSS per idle HTTP/1.1 keep-alive connection that has had one `/health` answered, on a
     fresh proxy warmed as for the streams: what any connection costs, for attribution.
     Measured within actix's 5 s keep-alive, before it closes them."""
-    sim, sim_url = start_simulator(args.sim, args.work, 1)
-    proxy = None
-    try:
-        config = write_proxy_config(args.work, sim_url, args.subscribers + 100)
-        port = free_port()
-        with open(os.path.join(args.work, "proxy-sse-plain.err"), "w") as err:
-            proxy = start_proxy([args.proxy, "--config", config], port, err,
-                                env_without_rust_log())
+    with release_proxy(args, "plain") as (proxy, port):
         warm = await warm_up(port, selector)
         before = rss_kb(proxy.pid)
         socks = []
@@ -443,9 +404,6 @@ async def plain_connection_kb(args, selector):
             sock.close()
         close_all(warm)
         return round((after - before) / args.subscribers, 2)
-    finally:
-        stop(proxy)
-        stop(sim)
 
 
 async def plain_connection(port):
@@ -537,7 +495,8 @@ async def memory_with(pid, port, n, selector):
 # --- part 2: fan-out -----------------------------------------------------------------------
 
 async def measure_fanout(args, selector):
-    sim, sim_url = start_simulator(args.sim, args.work, args.speed)
+    sim, sim_url = start_simulator(args.sim, args.work, f"sse-{args.speed:g}",
+                                   ["--speed", str(args.speed)])
     proxy = None
     try:
         config = write_proxy_config(args.work, sim_url, args.subscribers + 100)
