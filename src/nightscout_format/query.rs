@@ -247,6 +247,18 @@ mod tests {
     }
 
     #[test]
+    fn the_last_of_a_repeated_parameter_wins() {
+        let q = EntriesQuery::parse(&params(&[
+            ("count", "3"),
+            ("count", "7"),
+            ("find[date][$gt]", "1"),
+            ("find[date][$gt]", "2"),
+        ]))
+        .expect("valid");
+        assert_eq!((q.count, q.gt), (Some(7), Some(2)));
+    }
+
+    #[test]
     fn count_0_means_no_limit_as_in_nightscout() {
         let q = EntriesQuery::parse(&params(&[("count", "0")])).expect("valid");
         assert_eq!(q.count, Some(MAX_COUNT));

@@ -1,8 +1,9 @@
 //! Query strings: the raw pairs ([`QueryParams`]), and the typed queries built from them
 //! ([`FromQuery`]). Each typed query is one struct that both parses and, through its
 //! `IntoParams` derive, documents its parameters, so the OpenAPI document lists what the
-//! handlers accept. Repeated parameters are refused; unknown ones are ignored (browsers and
-//! hubs add cache-busters).
+//! handlers accept. Repeated parameters are refused (except by the facade's entries query, where
+//! the last of a repeated parameter wins); unknown ones are ignored (browsers and hubs add
+//! cache-busters).
 
 use actix_web::web;
 use utoipa::IntoParams;
@@ -19,7 +20,7 @@ pub struct QueryParams {
 }
 
 /// A parameter that must appear at most once appeared several times.
-pub struct Repeated;
+struct Repeated;
 
 /// A typed query: parsed from the request's [`QueryParams`], documented by `IntoParams`.
 pub trait FromQuery: IntoParams + Sized {
@@ -47,7 +48,7 @@ impl QueryParams {
     }
 
     /// The value of `name`, or `Err(Repeated)` when it is given more than once.
-    pub fn single(&self, name: &str) -> Result<Option<&str>, Repeated> {
+    fn single(&self, name: &str) -> Result<Option<&str>, Repeated> {
         #[cfg(test)]
         self.asked.borrow_mut().push(name.to_owned());
         let mut values = self

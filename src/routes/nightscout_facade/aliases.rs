@@ -176,11 +176,13 @@ pub fn document_aliases(openapi: &mut OpenApi) {
             panic!("invariant: the twin {twin_path} of an alias answers GET");
         };
         operation.operation_id = Some(operation_id.to_owned());
-        operation.summary = Some(format!("As `GET {twin_path}`."));
-        if let Answer::Entries(_, Format::Negotiated) = facade.answer {
-            operation.summary = Some(format!(
-                "As `GET {twin_path}`, as tab-separated text unless `Accept` asks for JSON."
-            ));
+        let negotiates = matches!(facade.answer, Answer::Entries(_, Format::Negotiated));
+        operation.summary = Some(if negotiates {
+            format!("As `GET {twin_path}`, as tab-separated text unless `Accept` asks for JSON.")
+        } else {
+            format!("As `GET {twin_path}`.")
+        });
+        if negotiates {
             if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
                 ok.content.insert(
                     "text/plain".to_owned(),
