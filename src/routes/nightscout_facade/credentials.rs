@@ -56,10 +56,10 @@ pub(super) enum Named {
 pub(super) fn named_account(req: &HttpRequest, state: &AppState) -> Result<Named, ApiError> {
     let accounts = &state.accounts;
     match NsAccountPath::of(req) {
-        Some(NsAccountPath { account: name }) => match accounts.find(&name) {
+        Some(NsAccountPath { account: name }) => match accounts.find(name) {
             Some(account) => Ok(Named::Account(Arc::clone(account))),
-            None if hides_unknown_names(accounts) => Ok(Named::Unknown(echoed_name(&name))),
-            None => Err(ApiError::AccountNotFound(truncate(&name))),
+            None if hides_unknown_names(accounts) => Ok(Named::Unknown(echoed_name(name))),
+            None => Err(ApiError::AccountNotFound(truncate(name))),
         },
         None => accounts
             .single()

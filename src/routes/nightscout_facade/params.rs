@@ -15,20 +15,18 @@ pub const SECRET_PARAM: &str = "secret";
 /// The `{account}` path segment (absent on root aliases).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Path)]
-pub struct NsAccountPath {
+pub struct NsAccountPath<'a> {
     /// Account name, as in `/accounts` (`demo` in `--demo` mode).
     #[param(example = "demo", pattern = "^[a-z0-9_-]{1,64}$")]
-    pub account: String,
+    pub account: &'a str,
 }
 
-impl NsAccountPath {
+impl NsAccountPath<'_> {
     /// The segment, or `None` on the root aliases.
-    pub fn of(req: &HttpRequest) -> Option<NsAccountPath> {
+    pub fn of(req: &HttpRequest) -> Option<NsAccountPath<'_>> {
         req.match_info()
             .get("account")
-            .map(|account| NsAccountPath {
-                account: account.to_owned(),
-            })
+            .map(|account| NsAccountPath { account })
     }
 }
 
