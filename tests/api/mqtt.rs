@@ -64,7 +64,6 @@ fn mqtt_settings(broker: &Mosquitto, client_id: &str) -> MqttSettings {
 /// A proxy publishing to a broker, in front of a simulator.
 struct MqttApp {
     app: TestApp,
-    probe: MqttProbe,
 }
 
 /// A proxy set up as `change` says, publishing the accounts `published` (all when `None`) to
@@ -86,15 +85,20 @@ async fn spawn_publishing(
         setup.settings.mqtt = Some(mqtt);
     })
     .await;
-    let probe = app.mqtt.clone().expect("[mqtt] is configured");
-    MqttApp { app, probe }
+    assert!(app.mqtt.is_some(), "[mqtt] is configured");
+    MqttApp { app }
 }
 
 impl MqttApp {
+    /// What the publisher tells about itself.
+    fn probe(&self) -> &MqttProbe {
+        self.app.mqtt.as_ref().expect("[mqtt] is configured")
+    }
+
     async fn until_connected(&self, connections: u64) {
         self.app
             .until(&format!("connection {connections} to the broker"), |_| {
-                self.probe.connected() && self.probe.connections() >= connections
+                self.probe().connected() && self.probe().connections() >= connections
             })
             .await;
     }
@@ -471,15 +475,15 @@ async fn after_a_broker_restart_everything_is_published_again_and_memory_stays_f
     proxy
         .app
         .until("the proxy to see the broker gone", |_| {
-            !proxy.probe.connected()
+            !proxy.probe().connected()
         })
         .await;
     let mut most_waiting = 0;
     let mut largest_backlog = 0;
     let start = std::time::Instant::now();
     loop {
-        most_waiting = most_waiting.max(proxy.probe.waiting_states());
-        largest_backlog = largest_backlog.max(proxy.probe.client_backlog());
+        most_waiting = most_waiting.max(proxy.probe().waiting_states());
+        largest_backlog = largest_backlog.max(proxy.probe().client_backlog());
         let latest = proxy.app.get("/readings/latest?account=alice").await.json();
         if latest["datetime"] != before["reading_time"] && start.elapsed() > Duration::from_secs(8)
         {
@@ -522,10 +526,10 @@ async fn after_a_broker_restart_everything_is_published_again_and_memory_stays_f
     proxy
         .app
         .until("every waiting state sent", |_| {
-            proxy.probe.waiting_states() == 0
+            proxy.probe().waiting_states() == 0
         })
         .await;
-    assert!(proxy.probe.client_backlog() <= QUEUE + usize::from(INFLIGHT));
+    assert!(proxy.probe().client_backlog() <= QUEUE + usize::from(INFLIGHT));
 }
 
 /// Share stops showing new readings: the held one ages, and its turning stale is published
