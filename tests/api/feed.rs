@@ -13,15 +13,26 @@ use crate::helpers::{
     ALICE_USER,
 };
 
-/// Eight clients ask for `path`, and each hangs up 0.2 s later.
-async fn eight_clients_hang_up(app: &TestApp, path: &str) {
-    let impatient = awc::Client::builder()
-        .timeout(Duration::from_millis(200))
-        .finish();
-    let asks = (0..8).map(|_| impatient.get(format!("{}{path}", app.address)).send());
-    for outcome in futures_util::future::join_all(asks).await {
-        assert!(outcome.is_err(), "the client was meant to hang up first");
+/// Eight clients ask for `path` and hang up once the proxy's call to `busy` has reached
+/// Share (stalled there by a fault, so it cannot have been answered yet).
+async fn eight_clients_hang_up(app: &TestApp, path: &str, busy: Endpoint) {
+    let before = app.sim.calls(busy);
+    let client = awc::Client::builder().disable_timeout().finish();
+    let asks = futures_util::future::join_all(
+        (0..8).map(|_| client.get(format!("{}{path}", app.address)).send()),
+    );
+    let upstream_busy = async {
+        while app.sim.calls(busy) == before {
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    futures_util::pin_mut!(asks, upstream_busy);
+    if let futures_util::future::Either::Left(_) =
+        futures_util::future::select(asks, upstream_busy).await
+    {
+        panic!("the clients were meant to hang up first");
     }
+    // Dropping the requests closes their connections.
 }
 
 fn stall(endpoint: Endpoint) -> Fault {
@@ -37,12 +48,8 @@ async fn clients_hanging_up_during_a_rejected_login_cost_one_login_then_the_back
     let app = spawn_app_with(wrong_password).await;
     app.sim.inject(stall(Endpoint::Authenticate));
 
-    eight_clients_hang_up(&app, "/readings/current").await;
-    app.until("the rejected login to be recorded", |app| {
-        app.calls().0 == 1
-    })
-    .await;
-    actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
+    eight_clients_hang_up(&app, "/readings/current", Endpoint::Authenticate).await;
+    app.until_failed_with("alice", "upstream_auth_failed").await;
     let after = app.get("/readings/current").await;
 
     after.assert_problem(502, "upstream_auth_failed");
@@ -70,8 +77,8 @@ async fn clients_hanging_up_during_a_lockout_answer_cost_one_login() {
     assert_eq!(locker.status(), 500);
     app.sim.inject(stall(Endpoint::Authenticate));
 
-    eight_clients_hang_up(&app, "/readings").await;
-    actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
+    eight_clients_hang_up(&app, "/readings", Endpoint::Authenticate).await;
+    app.until_failed_with("alice", "upstream_locked").await;
     let after = app.get("/readings").await;
 
     after.assert_problem(502, "upstream_locked");
@@ -93,7 +100,7 @@ async fn clients_hanging_up_during_a_slow_read_leave_the_read_to_finish_for_ever
     let app = spawn_app().await;
     app.sim.inject(stall(Endpoint::Read));
 
-    eight_clients_hang_up(&app, "/readings?max_count=3").await;
+    eight_clients_hang_up(&app, "/readings?max_count=3", Endpoint::Read).await;
     app.until_published("alice", 1).await;
     let later = app.get("/readings?max_count=3").await;
 

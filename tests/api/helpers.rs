@@ -401,21 +401,46 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no account {name} in {accounts}"))
     }
 
-    /// Waits (at most 20 s of real time) until the feed of `account` has published the
-    /// outcome of its `reads`-th Share read.
-    pub async fn until_published(&self, account: &str, reads: u64) {
+    /// Waits (at most 20 s of real time) until the entry of `account` in `/accounts` shows
+    /// `what` (`done`).
+    pub async fn until_account(&self, account: &str, what: &str, done: impl Fn(&Value) -> bool) {
         let start = std::time::Instant::now();
         loop {
             let view = self.account_view(account).await;
-            if view["reads"].as_u64().unwrap_or(0) >= reads {
+            if done(&view) {
                 return;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "timed out waiting for read {reads} of {account}: {view}"
+                "timed out waiting for {what} of {account}: {view}"
             );
             actix_web::rt::time::sleep(Duration::from_millis(5)).await;
         }
+    }
+
+    /// Waits until the feed of `account` has published the outcome of its `reads`-th Share
+    /// read.
+    pub async fn until_published(&self, account: &str, reads: u64) {
+        self.until_account(account, &format!("read {reads}"), |view| {
+            view["reads"].as_u64().unwrap_or(0) >= reads
+        })
+        .await;
+    }
+
+    /// Waits until the newest read of `account`'s feed went well. After a fault is cleared, a
+    /// read already on its way may still bring the fault's answer, so counting reads is not
+    /// enough.
+    pub async fn until_read_well(&self, account: &str) {
+        self.until_account(account, "a good read", |view| {
+            view["reads"].as_u64().unwrap_or(0) > 0 && view["circuit"]["consecutive_failures"] == 0
+        })
+        .await;
+    }
+
+    /// Waits until the feed of `account` has recorded a failure with this problem `code`.
+    pub async fn until_failed_with(&self, account: &str, code: &str) {
+        self.until_account(account, code, |view| view["last_error"]["code"] == code)
+            .await;
     }
 }
 

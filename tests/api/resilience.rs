@@ -84,10 +84,7 @@ async fn when_share_fails_the_last_good_day_is_served_and_labelled_stale() {
     assert!(current.status == 200 || current.status == 204);
 
     app.sim.clear_faults();
-    let failed = app.account_view("alice").await["reads"]
-        .as_u64()
-        .expect("reads");
-    app.until_published("alice", failed + 1).await;
+    app.until_read_well("alice").await;
     fresh_readings(&app).await;
 }
 
