@@ -289,7 +289,7 @@ async fn cache_misses_hits_and_stale_answers_are_counted() {
         },
         times: None,
     });
-    app.until_published("alice", 2).await;
+    app.until_failed_with("alice", "upstream_unavailable").await;
     let stale = app.get("/readings/latest").await;
     let metrics = scrape(&app).await;
 

@@ -47,7 +47,8 @@ async fn when_share_fails_the_last_good_day_is_served_and_labelled_stale() {
     let app = spawn_app_with(fast_clock).await;
     let before = fresh_readings(&app).await;
     app.sim.inject(outage());
-    app.until_published("alice", 2).await;
+    // Not "read 2": that read may have reached Share before the fault.
+    app.until_failed_with("alice", "upstream_unavailable").await;
 
     let stale = app.get("/readings?max_count=12").await;
     let current = app.get("/readings/current").await;
@@ -94,7 +95,7 @@ async fn a_stale_copy_still_turns_current_into_204_after_10_minutes() {
     app.sim.set_signal_loss_minutes(11);
     assert_eq!(app.get("/readings/current").await.status, 204);
     app.sim.inject(outage());
-    app.until_published("alice", 2).await;
+    app.until_failed_with("alice", "upstream_unavailable").await;
 
     let current = app.get("/readings/current").await;
     let latest = app.get("/readings/latest").await;
