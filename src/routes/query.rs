@@ -158,14 +158,23 @@ pub(crate) mod documented {
 
     /// The `maximum` `Q` documents for its parameter `name`.
     pub fn documented_maximum<Q: IntoParams>(name: &str) -> Option<f64> {
+        schema_of::<Q>(name)?
+            .maximum
+            .and_then(|n| serde_json::to_value(n).ok()?.as_f64())
+    }
+
+    /// The `default` `Q` documents for its parameter `name`.
+    pub fn documented_default<Q: IntoParams>(name: &str) -> Option<serde_json::Value> {
+        schema_of::<Q>(name)?.default
+    }
+
+    fn schema_of<Q: IntoParams>(name: &str) -> Option<utoipa::openapi::schema::Object> {
         use utoipa::openapi::{RefOr, Schema};
         let param = Q::into_params(|| Some(ParameterIn::Query))
             .into_iter()
             .find(|p| p.name == name)?;
         match param.schema? {
-            RefOr::T(Schema::Object(object)) => object
-                .maximum
-                .and_then(|n| serde_json::to_value(n).ok().and_then(|v| v.as_f64())),
+            RefOr::T(Schema::Object(object)) => Some(object),
             _ => None,
         }
     }

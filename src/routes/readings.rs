@@ -155,7 +155,9 @@ async fn single(req: &HttpRequest, state: &AppState, view: View) -> Result<HttpR
 
 #[cfg(test)]
 mod tests {
-    use super::super::query::documented::{assert_documents_what_it_parses, documented_maximum};
+    use super::super::query::documented::{
+        assert_documents_what_it_parses, documented_default, documented_maximum,
+    };
     use super::*;
 
     #[test]
@@ -168,6 +170,19 @@ mod tests {
         assert_eq!(
             documented_maximum::<WindowQuery>("max_count"),
             Some(f64::from(MaxCount::MAX))
+        );
+    }
+
+    #[test]
+    fn the_window_documents_the_defaults_it_applies() {
+        let parsed = WindowQuery::from_query(&QueryParams::parse("").unwrap()).unwrap();
+        assert_eq!(
+            documented_default::<WindowQuery>("minutes"),
+            Some(parsed.minutes.get().into())
+        );
+        assert_eq!(
+            documented_default::<WindowQuery>("max_count"),
+            Some(parsed.max_count.get().into())
         );
     }
 }

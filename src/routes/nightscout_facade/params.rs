@@ -88,7 +88,7 @@ impl FromQuery for PebbleQuery {
 #[cfg(test)]
 mod tests {
     use super::super::super::query::documented::{
-        assert_documents_what_it_parses, documented_maximum,
+        assert_documents_what_it_parses, documented_default, documented_maximum,
     };
     use super::*;
 
@@ -99,6 +99,12 @@ mod tests {
         assert_eq!(
             documented_maximum::<PebbleQuery>("count"),
             Some(f64::from(MaxCount::MAX))
+        );
+        let parsed = PebbleQuery::from_query(&QueryParams::parse("").unwrap()).unwrap();
+        assert_eq!(
+            documented_default::<PebbleQuery>("count"),
+            Some(parsed.count.get().into()),
+            "the documented default is the one applied"
         );
     }
 
