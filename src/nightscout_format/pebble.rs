@@ -9,7 +9,7 @@ use super::SgvEntry;
 const MG_DL_PER_MMOL_L: f64 = 18.01559;
 
 /// Units of `/pebble` (`mg/dl` and `mmol/l` are read too).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PebbleUnits {
     Mgdl,
@@ -63,7 +63,8 @@ pub struct PebbleBg {
 }
 
 /// Builds the document from entries (newest first).
-pub fn render(entries: &[SgvEntry], mmol: bool, now_ms: i64) -> Pebble {
+pub fn render(entries: &[SgvEntry], units: PebbleUnits, now_ms: i64) -> Pebble {
+    let mmol = units == PebbleUnits::Mmol;
     let bgs = entries
         .iter()
         .enumerate()

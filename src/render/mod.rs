@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{MaxCount, Minutes};
 use crate::feed::window::Window;
+use crate::nightscout_format::pebble::PebbleUnits;
 use crate::nightscout_format::EntriesQuery;
 use validators::{ceil_second, second_of, Changes, Fingerprint};
 
@@ -37,8 +38,8 @@ pub enum View {
         tsv: bool,
     },
     Pebble {
-        count: usize,
-        mmol: bool,
+        count: MaxCount,
+        units: PebbleUnits,
     },
 }
 
@@ -194,7 +195,9 @@ pub fn render(account: &str, window: &Window, view: &View, at: DateTime<Utc>) ->
             current,
             tsv,
         } => nightscout::entries_view(account, window, at, query, *current, *tsv),
-        View::Pebble { count, mmol } => nightscout::pebble_view(account, window, at, *count, *mmol),
+        View::Pebble { count, units } => {
+            nightscout::pebble_view(account, window, at, *count, *units)
+        }
     };
     let changed = ceil_second(window.changed_at());
     let modified = draft.changes.last.map_or(changed, |last| last.max(changed));

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::validators::{Changes, Fingerprint};
 use super::Draft;
+use crate::domain::MaxCount;
 use crate::feed::window::{Window, DAY};
+use crate::nightscout_format::pebble::PebbleUnits;
 use crate::nightscout_format::{entries, pebble, tsv, EntriesQuery};
 
 /// `entries`, `entries/sgv` (filtered by `query`) or, when `current`, `entries/current`: as
@@ -62,9 +64,10 @@ pub fn pebble_view(
     account: &str,
     window: &Window,
     at: DateTime<Utc>,
-    count: usize,
-    mmol: bool,
+    count: MaxCount,
+    units: PebbleUnits,
 ) -> Draft {
+    let count = usize::from(count.get());
     let within = window.within(at, DAY);
     let mut changes = Changes::default();
     if let Some(left) = window.readings().get(within) {
@@ -80,8 +83,12 @@ pub fn pebble_view(
         |r| r.epoch_ms() >= oldest,
         count,
     );
-    let document = pebble::render(&recent, mmol, at.timestamp_millis());
-    let mut fingerprint = Fingerprint::new(if mmol { "pebble.mmol" } else { "pebble" }, account);
+    let document = pebble::render(&recent, units, at.timestamp_millis());
+    let kind = match units {
+        PebbleUnits::Mgdl => "pebble",
+        PebbleUnits::Mmol => "pebble.mmol",
+    };
+    let mut fingerprint = Fingerprint::new(kind, account);
     fingerprint.bytes(&serde_json::to_vec(&document.bgs).expect("invariant: bgs serialise"));
     Draft {
         body: Some(serde_json::to_vec(&document).expect("invariant: pebble serialises")),

@@ -128,7 +128,7 @@ fn views() -> impl Strategy<Value = Vec<View>> {
         1u16..=1440,
         1u16..=288,
         entries_query(),
-        1usize..=288,
+        1u16..=288,
         any::<bool>(),
     )
         .prop_map(|(minutes, max_count, query, count, flag)| {
@@ -149,7 +149,14 @@ fn views() -> impl Strategy<Value = Vec<View>> {
                     current: true,
                     tsv: !flag,
                 },
-                View::Pebble { count, mmol: flag },
+                View::Pebble {
+                    count: MaxCount::new(count),
+                    units: if flag {
+                        PebbleUnits::Mmol
+                    } else {
+                        PebbleUnits::Mgdl
+                    },
+                },
             ]
         })
 }
@@ -222,8 +229,8 @@ fn readings_at_the_edges_of_the_window_render_everywhere() {
             max_count: MaxCount::FULL_DAY,
         },
         View::Pebble {
-            count: 288,
-            mmol: true,
+            count: MaxCount::FULL_DAY,
+            units: PebbleUnits::Mmol,
         },
     ];
     for view in views {

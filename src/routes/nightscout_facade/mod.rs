@@ -12,7 +12,7 @@ use super::caller::{Caller, UnauthorizedAnswer};
 use super::query::{FromQuery, QueryParams, TokenQuery};
 use super::SimulatedData;
 use crate::error::ApiError;
-use crate::nightscout_format::pebble::{Pebble, PebbleUnits};
+use crate::nightscout_format::pebble::Pebble;
 use crate::nightscout_format::{EntriesQuery, SgvEntry};
 use crate::push::Thresholds;
 use crate::render::View;
@@ -224,10 +224,7 @@ async fn pebble(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     let PebbleQuery { count, units } = PebbleQuery::from_query(&params)?;
     let account = ns_account(&req, &state, &params)?;
     let served = snapshot_to_serve(&state, &account).await?;
-    let view = View::Pebble {
-        count: count.get().into(),
-        mmol: units == PebbleUnits::Mmol,
-    };
+    let view = View::Pebble { count, units };
     Ok(answer(&req, &state, &account, &served, &view))
 }
 
