@@ -13,26 +13,29 @@ use crate::helpers::{
     ALICE_USER,
 };
 
-/// Eight clients ask for `path` and hang up once the proxy's call to `busy` has reached
-/// Share (stalled there by a fault, so it cannot have been answered yet).
+/// Eight clients ask for alice's `path` and hang up once the proxy's call to `busy` has
+/// reached Share (stalled there by a fault), before the feed has published anything.
 async fn eight_clients_hang_up(app: &TestApp, path: &str, busy: Endpoint) {
     let before = app.sim.calls(busy);
     let client = awc::Client::builder().disable_timeout().finish();
     let asks = futures_util::future::join_all(
         (0..8).map(|_| client.get(format!("{}{path}", app.address)).send()),
     );
-    let upstream_busy = async {
-        while app.sim.calls(busy) == before {
-            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
-        }
-    };
+    let upstream_busy = app.until("the call to reach Share", |app| {
+        app.sim.calls(busy) > before
+    });
     futures_util::pin_mut!(asks, upstream_busy);
     if let futures_util::future::Either::Left(_) =
         futures_util::future::select(asks, upstream_busy).await
     {
         panic!("the clients were meant to hang up first");
     }
-    // Dropping the requests closes their connections.
+    // Dropping the requests closed their connections, with the call still in flight.
+    let view = app.account_view("alice").await;
+    assert!(
+        view["last_success_at"].is_null() && view["last_error"].is_null(),
+        "the call ended before the clients hung up: {view}"
+    );
 }
 
 fn stall(endpoint: Endpoint) -> Fault {
