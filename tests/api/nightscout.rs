@@ -281,25 +281,21 @@ async fn with_several_accounts_only_the_per_account_paths_exist() {
 #[actix_web::test]
 async fn bad_facade_queries_are_400() {
     let app = spawn_app().await;
-    for query in [
-        "count=-1",
-        "count=abc",
-        "find[date][$gt]=yesterday",
-        "find[dateString][$gte]=soon",
-    ] {
-        app.get(&format!("/ns/alice/api/v1/entries.json?{query}"))
-            .await
-            .assert_problem(400, "query_invalid");
-    }
+    let entries = "/ns/alice/api/v1/entries.json";
     // The pebble count is a `max_count`: the same digits-only rule and range as /readings.
-    for query in [
-        "units=furlongs",
-        "count=0",
-        "count=289",
-        "count=%2B5",
-        "count=1&count=2",
+    let pebble = "/ns/alice/pebble";
+    for (path, query) in [
+        (entries, "count=-1"),
+        (entries, "count=abc"),
+        (entries, "find[date][$gt]=yesterday"),
+        (entries, "find[dateString][$gte]=soon"),
+        (pebble, "units=furlongs"),
+        (pebble, "count=0"),
+        (pebble, "count=289"),
+        (pebble, "count=%2B5"),
+        (pebble, "count=1&count=2"),
     ] {
-        app.get(&format!("/ns/alice/pebble?{query}"))
+        app.get(&format!("{path}?{query}"))
             .await
             .assert_problem(400, "query_invalid");
     }
