@@ -38,10 +38,12 @@ async fn eight_clients_hang_up(app: &TestApp, path: &str, busy: Endpoint) {
     );
 }
 
+/// Holds the next call to `endpoint` for 2 s: time enough, even on a loaded machine, for the
+/// clients to hang up and for the helper to see that nothing was published yet.
 fn stall(endpoint: Endpoint) -> Fault {
     Fault {
         endpoint: Some(endpoint),
-        kind: FaultKind::Stall { millis: 1000 },
+        kind: FaultKind::Stall { millis: 2000 },
         times: Some(1),
     }
 }
